@@ -1,0 +1,94 @@
+//! aarch64 (LP64, little endian; the asm-generic syscall table).
+
+use crate::abi::*;
+use crate::Sysno::{self, *};
+
+pub const ABI: ArchAbi = ArchAbi {
+    triple: "aarch64-unknown-linux-gnu",
+    debian: DebianNames {
+        dpkg_arch: "arm64",
+        kernel_flavour: Some("arm64"),
+        cross_gcc: "aarch64-linux-gnu-gcc",
+        cross_packages: &["gcc-aarch64-linux-gnu", "libc6-dev-arm64-cross"],
+        qemu_user: "qemu-aarch64",
+        qemu_system: "qemu-system-aarch64",
+        qemu_system_package: "qemu-system-arm",
+    },
+    endian: Endian::Little,
+    pointer_width: 64,
+    elf: ElfIdentity {
+        machine: 183,
+        class64: true,
+        data: Endian::Little,
+        ppc64_abi_version: None,
+    },
+    syscall_number,
+    legacy_clone: LegacyCloneVariant::Default,
+    syscall: SyscallConvention {
+        instruction: "svc #0",
+        number_register: "x8",
+        argument_registers: ["x0", "x1", "x2", "x3", "x4", "x5"],
+        return_register: "x0",
+        error: ErrorConvention::NegatedErrnoInReturn,
+        clobbered: &[],
+    },
+    stack: StackConvention {
+        grows_down: true,
+        // SCTLR_EL1.SA0: any SP-relative access with a misaligned SP faults.
+        alignment: 16,
+        entry_frame: 0,
+        zero_back_chain: false,
+        red_zone: 0,
+        toc_register: None,
+    },
+    tls_register: "tpidr_el0",
+    default_page_size: 4096,
+    settls_limit: None,
+};
+
+fn syscall_number(nr: Sysno) -> Option<u32> {
+    Some(match nr {
+        Clone => 220,
+        Clone3 => 435,
+        // asm-generic has no fork/vfork: clone with SIGCHLD (| CLONE_VM | CLONE_VFORK) instead.
+        Fork | Vfork => return None,
+        Exit => 93,
+        ExitGroup => 94,
+        Wait4 => 260,
+        Waitid => 95,
+        Getpid => 172,
+        Getppid => 173,
+        Gettid => 178,
+        Kill => 129,
+        Tgkill => 131,
+        Unshare => 97,
+        Setns => 268,
+        PidfdOpen => 434,
+        PidfdSendSignal => 424,
+        Capget => 90,
+        Capset => 91,
+        Prctl => 167,
+        Mount => 40,
+        Umount2 => 39,
+        Reboot => 142,
+        SetTidAddress => 96,
+        Futex => 98,
+        RtSigaction => 134,
+        RtSigprocmask => 135,
+        RtSigtimedwait => 137,
+        Mmap => 222,
+        Munmap => 215,
+        Mprotect => 226,
+        Pipe2 => 59,
+        Read => 63,
+        Write => 64,
+        Close => 57,
+        Openat => 56,
+        Readlinkat => 78,
+        Mkdirat => 34,
+        Unlinkat => 35,
+        ClockNanosleep => 115,
+        SchedYield => 124,
+        ArchPrctl => return None,
+    })
+}

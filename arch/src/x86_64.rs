@@ -1,0 +1,95 @@
+//! x86_64 (LP64, little endian).
+
+use crate::abi::*;
+use crate::Sysno::{self, *};
+
+pub const ABI: ArchAbi = ArchAbi {
+    triple: "x86_64-unknown-linux-gnu",
+    debian: DebianNames {
+        dpkg_arch: "amd64",
+        kernel_flavour: Some("amd64"),
+        cross_gcc: "x86_64-linux-gnu-gcc",
+        cross_packages: &["gcc-x86-64-linux-gnu", "libc6-dev-amd64-cross"],
+        qemu_user: "qemu-x86_64",
+        qemu_system: "qemu-system-x86_64",
+        qemu_system_package: "qemu-system-x86",
+    },
+    endian: Endian::Little,
+    pointer_width: 64,
+    elf: ElfIdentity {
+        machine: 62,
+        class64: true,
+        data: Endian::Little,
+        ppc64_abi_version: None,
+    },
+    syscall_number,
+    legacy_clone: LegacyCloneVariant::Default,
+    syscall: SyscallConvention {
+        instruction: "syscall",
+        number_register: "rax",
+        argument_registers: ["rdi", "rsi", "rdx", "r10", "r8", "r9"],
+        return_register: "rax",
+        error: ErrorConvention::NegatedErrnoInReturn,
+        clobbered: &["rcx", "r11"],
+    },
+    stack: StackConvention {
+        grows_down: true,
+        alignment: 16,
+        // SP is aligned down to 16 and `call` pushes the return address.
+        entry_frame: 0,
+        zero_back_chain: false,
+        red_zone: 128,
+        toc_register: None,
+    },
+    tls_register: "fs_base",
+    default_page_size: 4096,
+    // TASK_SIZE_MAX with 4-level paging; 5-level paging raises it to (1 << 56) - 4096.
+    settls_limit: Some((1 << 47) - 4096),
+};
+
+fn syscall_number(nr: Sysno) -> Option<u32> {
+    Some(match nr {
+        Clone => 56,
+        Clone3 => 435,
+        Fork => 57,
+        Vfork => 58,
+        Exit => 60,
+        ExitGroup => 231,
+        Wait4 => 61,
+        Waitid => 247,
+        Getpid => 39,
+        Getppid => 110,
+        Gettid => 186,
+        Kill => 62,
+        Tgkill => 234,
+        Unshare => 272,
+        Setns => 308,
+        PidfdOpen => 434,
+        PidfdSendSignal => 424,
+        Capget => 125,
+        Capset => 126,
+        Prctl => 157,
+        Mount => 165,
+        Umount2 => 166,
+        Reboot => 169,
+        SetTidAddress => 218,
+        Futex => 202,
+        RtSigaction => 13,
+        RtSigprocmask => 14,
+        RtSigtimedwait => 128,
+        Mmap => 9,
+        Munmap => 11,
+        Mprotect => 10,
+        Pipe2 => 293,
+        Read => 0,
+        Write => 1,
+        Close => 3,
+        Openat => 257,
+        Readlinkat => 267,
+        Mkdirat => 258,
+        Unlinkat => 263,
+        ClockNanosleep => 230,
+        SchedYield => 24,
+        ArchPrctl => 158,
+    })
+}
