@@ -126,7 +126,7 @@ pub struct DebianNames {
 }
 
 /// Everything cloneabi knows about one ABI.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug)]
 pub struct ArchAbi {
     /// Rust target triple.
     pub triple: &'static str,

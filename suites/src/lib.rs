@@ -1,1 +1,5 @@
-//! placeholder
+//! clone3() conformance cases, the model of the kernel's checks that predicts each case's
+//! outcome, and verdicts.
+
+pub mod observation;
+pub mod program;

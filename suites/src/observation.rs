@@ -1,0 +1,134 @@
+//! What the payload reports: raw facts, no judgement. Decoded from the wire by
+//! `cloneabi-runners` (`protocol`).
+
+use serde::{Deserialize, Serialize};
+
+/// The value every output slot holds before the call (as an i32 and as the 4 bytes after).
+pub const SLOT_SENTINEL: u32 = 0x5a5a_5a5a;
+
+/// The facts the payload gathers once, before the first case.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EnvReport {
+    pub protocol_version: u32,
+    /// The arch the payload was compiled for (its own `#if`), e.g. "s390x".
+    pub payload_arch: String,
+    pub uname_release: String,
+    pub uname_version: String,
+    pub uname_machine: String,
+    pub page_size: u64,
+    pub pid_max: u64,
+    pub uid: u32,
+    pub euid: u32,
+    /// CapEff from /proc/self/status.
+    pub cap_effective: u64,
+    /// Seccomp mode from /proc/self/status (0 none, 1 strict, 2 filter); -1 when unknown.
+    pub seccomp_mode: i32,
+    /// NSpid of the payload itself, outermost first, as its own /proc shows it.
+    pub nspid: Vec<i32>,
+    /// 0 when cgroup2 was mounted and the run directory created, else the errno.
+    pub cgroup2_errno: i32,
+    /// Contents of cgroup.controllers at the cgroup2 mount (space separated).
+    pub cgroup2_controllers: String,
+    /// /proc/self/ns/time exists.
+    pub time_ns: bool,
+    /// `clone3(NULL, 0)`: the kernel answers EINVAL; a filter or emulator answers otherwise.
+    pub clone3_probe_ret: i64,
+    pub clone3_probe_errno: i32,
+}
+
+/// How the parent saw the child end.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChildEnd {
+    /// Not reaped (no child, or not the caller's child).
+    NotReaped,
+    Exited(i32),
+    Killed(i32),
+    /// Still running when the case timed out.
+    TimedOut,
+}
+
+/// An output slot after the call: the i32 at its address and the 4 bytes after it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Slot {
+    pub value: i32,
+    pub after: u32,
+}
+
+impl Slot {
+    pub fn untouched(&self) -> bool {
+        self.value as u32 == SLOT_SENTINEL && self.after == SLOT_SENTINEL
+    }
+}
+
+/// A signal the child received and waited for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReceivedSignal {
+    pub signo: i32,
+    pub code: i32,
+    pub value: i32,
+}
+
+/// Namespace inode numbers in this order: pid (for children), time (for children), user,
+/// uts, ipc, net, mnt, cgroup. 0 where unreadable.
+pub const NS_NAMES: [&str; 8] = ["pid", "time", "user", "uts", "ipc", "net", "mnt", "cgroup"];
+
+/// What the child saw.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildReport {
+    pub pid: i32,
+    pub tid: i32,
+    pub ppid: i32,
+    /// SP on entry, before the stub touched it.
+    pub sp: u64,
+    /// The TLS register.
+    pub tls: u64,
+    /// NSpid from /proc/self/status, outermost first.
+    pub nspid: Vec<i32>,
+    /// Disposition of SIGUSR1 and SIGUSR2: 0 SIG_DFL, 1 SIG_IGN, 2 a handler.
+    pub sigusr1: u8,
+    pub sigusr2: u8,
+    /// The child_tid slot as the child saw it first.
+    pub child_tid_seen: i32,
+    pub signal: Option<ReceivedSignal>,
+    /// The 0:: line of /proc/self/cgroup, without the "0::" prefix.
+    pub cgroup: String,
+    /// See [`NS_NAMES`]; the child reads its own `/proc/self/ns/*`.
+    pub ns: [u64; 8],
+}
+
+/// Everything about one case.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observation {
+    pub case_index: u32,
+    /// Setup step that failed (index into the program's steps) and its errno.
+    pub setup_failed: Option<(u32, i32)>,
+    /// The raw return value, with ppc64's CR0.SO convention already folded into -errno.
+    pub ret: i64,
+    /// errno when `ret` < 0, else 0.
+    pub errno: i32,
+    /// Values the payload substituted, so checks can be exact.
+    pub stack_base: u64,
+    pub tls_area: u64,
+    pub size_passed: u64,
+    pub pidfd_slot: Option<Slot>,
+    pub parent_tid_slot: Option<Slot>,
+    pub child_tid_slot: Option<Slot>,
+    /// The caller's own namespaces (same order as [`NS_NAMES`]).
+    pub caller_ns: [u64; 8],
+    pub caller_pid: i32,
+    pub child_end: Option<ChildEnd>,
+    /// The first signal the caller received from the child (si_pid == child), 0 for none.
+    pub exit_signal: i32,
+    /// `pidfd_send_signal` result (0 or -errno) when the behaviour asked for it.
+    pub pidfd_send_ret: Option<i32>,
+    /// Whether the futex waiter was woken (true), or found the slot already changed /
+    /// timed out (false).
+    pub cleartid_woken: Option<bool>,
+    /// cgroup.procs contents read while the child held.
+    pub cgroup_procs: Option<String>,
+    pub child: Option<ChildReport>,
+    /// The case exceeded its timeout and was killed.
+    pub timed_out: bool,
+    pub duration_us: u64,
+}

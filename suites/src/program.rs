@@ -1,0 +1,165 @@
+//! What the payload executes for one case: the lowering of a logical case to one
+//! architecture's bytes, pointer fix-ups and setup steps.
+//!
+//! The payload is a dumb executor: it knows nothing of clone3's rules. Everything it needs
+//! (syscall number, struct bytes in the target's byte order, legacy argument order) is
+//! decided here, in Rust, from the arch module. The wire encoding of a [`Program`] lives in
+//! `cloneabi-runners` (`protocol`); docs/PROTOCOL.md specifies it.
+
+use serde::{Deserialize, Serialize};
+
+/// The syscall the case makes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CallKind {
+    /// `clone3(args, size)`: `args` is the struct, passed by pointer.
+    Clone3,
+    /// Legacy `clone(a1..a5)`: `args` holds the five raw arguments as target-order u64s,
+    /// already in the arch's CLONE_BACKWARDS* order.
+    LegacyClone,
+}
+
+/// The `size` argument of clone3.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SizeArg {
+    Literal(u64),
+    /// The payload's runtime page size plus this many bytes.
+    PageSizePlus(i64),
+}
+
+/// Where the payload puts the `args` bytes before passing their address.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Placement {
+    /// In ordinary writable memory with a zero-filled page after it.
+    Normal,
+    /// Pass a NULL pointer (the bytes are not used).
+    Null,
+    /// Pass the address of an unmapped (PROT_NONE) page.
+    Unmapped,
+    /// Copy the first `mapped` bytes so they end exactly at a page boundary followed by a
+    /// PROT_NONE page: any read past `mapped` faults.
+    GuardAfter { mapped: u32 },
+}
+
+/// Which blob a fix-up patches.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Blob {
+    Args,
+    SetTid,
+}
+
+/// A run-time value the payload substitutes (plus an addend) into a blob.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Target {
+    /// Lowest address of the child stack region (`stack_len` bytes, 16-byte aligned).
+    StackBase,
+    /// Address of the 8-byte pidfd slot (pre-filled with the sentinel).
+    PidfdSlot,
+    /// Address of the 8-byte child_tid slot.
+    ChildTidSlot,
+    /// Address of the 8-byte parent_tid slot.
+    ParentTidSlot,
+    /// Address of a 4 KiB scratch area the child's TLS register may point at.
+    TlsArea,
+    /// Address of the set_tid blob as placed in memory.
+    SetTidArray,
+    /// Address of an unmapped page.
+    UnmappedPage,
+    /// `/proc/sys/kernel/pid_max` as read at start-up.
+    PidMax,
+    /// The descriptor opened by the last `CgroupMkdir` setup step.
+    CgroupFd,
+    /// The descriptor opened by the last `OpenDir` setup step.
+    DirFd,
+    /// The runtime page size.
+    PageSize,
+}
+
+/// Patch `width` bytes at `offset` of `blob` with the target's value plus `addend`, in the
+/// payload's native byte order.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Fixup {
+    pub blob: Blob,
+    pub offset: u32,
+    /// 4 or 8.
+    pub width: u8,
+    pub target: Target,
+    pub addend: i64,
+}
+
+/// Signal disposition for a setup step.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Disposition {
+    Default,
+    Ignore,
+    /// A no-op handler inside the payload.
+    Handler,
+}
+
+/// One step the case process takes, in order, before the call. A step that fails stops
+/// the case: the observation names the step and its errno.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SetupOp {
+    /// `unshare(flags)`.
+    Unshare { flags: u64 },
+    /// `fork()`; the parent waits for the child and exits with its status, the child
+    /// carries on with the remaining steps (after `Unshare(CLONE_NEWPID)` it is pid 1 there).
+    ForkInto,
+    /// `capset()` (version 3) with these 64-bit sets; `prctl(PR_SET_KEEPCAPS)` is not needed
+    /// because nothing changes uid.
+    Capset { effective: u64, permitted: u64, inheritable: u64 },
+    /// `sigaction(signo, disposition)`.
+    Sigaction { signo: u32, disposition: Disposition },
+    /// `mkdir <cgroup2 run dir>/<name>` and open it O_DIRECTORY (the `CgroupFd` target).
+    /// The payload removes it after the case.
+    CgroupMkdir { name: String },
+    /// Write `content` to `<cgroup2 run dir>/<path>`.
+    CgroupWrite { path: String, content: String },
+    /// Open a directory that is not a cgroup (the `DirFd` target).
+    OpenDir { path: String },
+}
+
+/// What the parent and child do around the call (bit set on the wire).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Behavior {
+    /// The child waits for the parent's release before it exits, so the parent can act on
+    /// a live child (read cgroup.procs, check a futex waiter).
+    pub child_holds: bool,
+    /// The parent sends SIGUSR1 with `SI_QUEUE` and value 777 through the pidfd in the pidfd
+    /// slot (`pidfd_send_signal`); the child waits for it and records what it received.
+    pub pidfd_signal: bool,
+    /// A helper process blocks in FUTEX_WAIT on the child_tid slot; the parent releases the
+    /// child only once the helper sleeps, and records whether the helper was woken.
+    pub cleartid_waiter: bool,
+    /// While the child holds, the parent reads `cgroup.procs` of the last created cgroup.
+    pub read_cgroup_procs: bool,
+    /// The child is not the caller's to wait for (CLONE_THREAD, CLONE_PARENT): the parent
+    /// waits for the child's done flag instead of reaping it.
+    pub no_reap: bool,
+}
+
+/// One case as the payload runs it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Program {
+    pub call: CallKind,
+    /// The syscall number, from the arch module.
+    pub syscall_nr: u32,
+    pub args: Vec<u8>,
+    /// clone3's `size` (ignored for legacy clone).
+    pub size: SizeArg,
+    pub placement: Placement,
+    /// The `pid_t` array `set_tid` points at, in the target's byte order.
+    pub set_tid: Vec<u8>,
+    pub fixups: Vec<Fixup>,
+    pub setup: Vec<SetupOp>,
+    pub behavior: Behavior,
+    /// Bytes of child stack to map (0: none).
+    pub stack_len: u32,
+    pub timeout_ms: u32,
+}
