@@ -1,1 +1,3 @@
-//! placeholder
+//! cloneabi's report model and the formats made from it.
+
+pub mod model;

@@ -3,3 +3,4 @@
 
 pub mod observation;
 pub mod program;
+pub mod verdict;
