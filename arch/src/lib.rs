@@ -7,6 +7,8 @@
 mod aarch64;
 pub mod abi;
 pub mod clone_args;
+pub mod flags;
+pub mod json;
 mod powerpc64;
 mod powerpc64le;
 mod s390x;
