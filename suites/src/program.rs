@@ -113,9 +113,16 @@ pub enum SetupOp {
     ForkInto,
     /// `capset()` (version 3) with these 64-bit sets; `prctl(PR_SET_KEEPCAPS)` is not needed
     /// because nothing changes uid.
-    Capset { effective: u64, permitted: u64, inheritable: u64 },
+    Capset {
+        effective: u64,
+        permitted: u64,
+        inheritable: u64,
+    },
     /// `sigaction(signo, disposition)`.
-    Sigaction { signo: u32, disposition: Disposition },
+    Sigaction {
+        signo: u32,
+        disposition: Disposition,
+    },
     /// `mkdir <cgroup2 run dir>/<name>` and open it O_DIRECTORY (the `CgroupFd` target).
     /// The payload removes it after the case.
     CgroupMkdir { name: String },

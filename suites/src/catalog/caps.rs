@@ -1,0 +1,126 @@
+//! Capabilities: who may choose pids (CAP_SYS_ADMIN, CAP_CHECKPOINT_RESTORE from 5.9) and
+//! create namespaces, judged against the user namespace owning each level.
+
+use super::case;
+use super::set_tid::chosen;
+use crate::case::{Case, Concern::Caps, PidValue, SetTidSpec, Step};
+use crate::flags::*;
+
+const NO_CAPS: Step = Step::KeepCaps { caps: 0 };
+
+pub(super) fn cases() -> Vec<Case> {
+    let mut cases = vec![
+        case(
+            Caps,
+            "set_tid.no_caps",
+            "choosing a pid without CAP_SYS_ADMIN or CAP_CHECKPOINT_RESTORE",
+        )
+        .origin("selftests clone3_cap_checkpoint_restore.c")
+        .step(NO_CAPS)
+        .clone3(|c| c.set_tid = SetTidSpec::Pids(vec![chosen(0)])),
+        case(
+            Caps,
+            "set_tid.checkpoint_restore_only",
+            "CAP_CHECKPOINT_RESTORE alone may choose pids (5.9+)",
+        )
+        .origin("selftests clone3_cap_checkpoint_restore.c")
+        .step(Step::KeepCaps {
+            caps: cap(CAP_CHECKPOINT_RESTORE),
+        })
+        .clone3(|c| c.set_tid = SetTidSpec::Pids(vec![chosen(0)])),
+        case(
+            Caps,
+            "set_tid.sys_admin_only",
+            "CAP_SYS_ADMIN alone may choose pids",
+        )
+        .step(Step::KeepCaps {
+            caps: cap(CAP_SYS_ADMIN),
+        })
+        .clone3(|c| c.set_tid = SetTidSpec::Pids(vec![chosen(0)])),
+        case(
+            Caps,
+            "set_tid.pid1_no_caps",
+            "{1} without capabilities: EPERM comes before EEXIST",
+        )
+        .origin("LTP clone304")
+        .step(NO_CAPS)
+        .clone3(|c| c.set_tid = SetTidSpec::Pids(vec![PidValue::Literal(1)])),
+        case(
+            Caps,
+            "set_tid.range_before_caps",
+            "{-1} without capabilities: the range check comes first",
+        )
+        .step(NO_CAPS)
+        .clone3(|c| c.set_tid = SetTidSpec::Pids(vec![PidValue::Literal(-1)])),
+        case(
+            Caps,
+            "userns.own_pidns_pid1",
+            "an unprivileged caller picks pid 1 in its own new user+pid namespace",
+        )
+        .step(NO_CAPS)
+        .clone3(|c| {
+            c.flags = CLONE_NEWUSER | CLONE_NEWPID;
+            c.set_tid = SetTidSpec::Pids(vec![PidValue::Literal(1)]);
+        }),
+        case(
+            Caps,
+            "userns.outer_level_denied",
+            "but not a pid in the outer namespace it does not own",
+        )
+        .step(NO_CAPS)
+        .clone3(|c| {
+            c.flags = CLONE_NEWUSER | CLONE_NEWPID;
+            c.set_tid = SetTidSpec::Pids(vec![PidValue::Literal(1), chosen(0)]);
+        }),
+        case(Caps, "newuser.no_caps", "CLONE_NEWUSER needs no capability")
+            .step(NO_CAPS)
+            .clone3(|c| c.flags = CLONE_NEWUSER),
+        case(
+            Caps,
+            "newtime.no_caps",
+            "CLONE_NEWTIME without CAP_SYS_ADMIN",
+        )
+        .step(NO_CAPS)
+        .clone3(|c| c.flags = CLONE_NEWTIME),
+        case(
+            Caps,
+            "clear_sighand.no_caps",
+            "CLONE_CLEAR_SIGHAND needs no capability",
+        )
+        .step(NO_CAPS)
+        .clone3(|c| c.flags = CLONE_CLEAR_SIGHAND),
+    ];
+    for (flag, name) in [
+        (CLONE_NEWPID, "newpid"),
+        (CLONE_NEWCGROUP, "newcgroup"),
+        (CLONE_NEWIPC, "newipc"),
+        (CLONE_NEWNET, "newnet"),
+        (CLONE_NEWNS, "newns"),
+        (CLONE_NEWUTS, "newuts"),
+    ] {
+        cases.push(
+            case(
+                Caps,
+                &format!("{name}.no_sys_admin"),
+                "a new namespace without CAP_SYS_ADMIN",
+            )
+            .origin("LTP clone304")
+            .step(NO_CAPS)
+            .clone3(|c| c.flags = flag),
+        );
+        cases.push(
+            case(
+                Caps,
+                &format!("{name}.no_sys_admin.set_tid"),
+                "the same with set_tid {1}: the namespace check comes first",
+            )
+            .origin("LTP clone304")
+            .step(NO_CAPS)
+            .clone3(|c| {
+                c.flags = flag;
+                c.set_tid = SetTidSpec::Pids(vec![PidValue::Literal(1)]);
+            }),
+        );
+    }
+    cases
+}

@@ -1,0 +1,68 @@
+//! CLONE_INTO_CGROUP (5.7).
+
+use super::case;
+use crate::case::{Case, CgroupSpec, Concern::Cgroup, SizeSpec, Step};
+use crate::flags::CLONE_INTO_CGROUP;
+
+pub(super) fn cases() -> Vec<Case> {
+    vec![
+        case(
+            Cgroup,
+            "into.valid",
+            "the child starts in the target cgroup",
+        )
+        .origin("LTP clone303")
+        .step(Step::Cgroup)
+        .behavior(|b| {
+            b.child_holds = true;
+            b.read_cgroup_procs = true;
+        })
+        .clone3(|c| {
+            c.flags = CLONE_INTO_CGROUP;
+            c.cgroup = CgroupSpec::Created;
+        }),
+        case(Cgroup, "into.closed_fd", "a closed descriptor is EBADF").clone3(|c| {
+            c.flags = CLONE_INTO_CGROUP;
+            c.cgroup = CgroupSpec::Fd(1000);
+        }),
+        case(
+            Cgroup,
+            "into.not_a_cgroup",
+            "a directory that is not a cgroup is EBADF",
+        )
+        .clone3(|c| {
+            c.flags = CLONE_INTO_CGROUP;
+            c.cgroup = CgroupSpec::NonCgroupDir;
+        }),
+        case(
+            Cgroup,
+            "into.size_ver1",
+            "CLONE_INTO_CGROUP with a VER1 struct is EINVAL",
+        )
+        .clone3(|c| {
+            c.flags = CLONE_INTO_CGROUP;
+            c.cgroup = CgroupSpec::Fd(3);
+            c.size = SizeSpec::Bytes(80);
+        }),
+        case(
+            Cgroup,
+            "into.fd_above_int_max",
+            "a cgroup value above INT_MAX is EINVAL",
+        )
+        .clone3(|c| {
+            c.flags = CLONE_INTO_CGROUP;
+            c.cgroup = CgroupSpec::Fd(1 << 31);
+        }),
+        case(
+            Cgroup,
+            "into.size_ver2_plus_8",
+            "CLONE_INTO_CGROUP with a larger zero-tailed struct",
+        )
+        .step(Step::Cgroup)
+        .clone3(|c| {
+            c.flags = CLONE_INTO_CGROUP;
+            c.cgroup = CgroupSpec::Created;
+            c.size = SizeSpec::Bytes(96);
+        }),
+    ]
+}

@@ -1,0 +1,280 @@
+//! Lowering: a logical case becomes the [`Program`] one architecture's payload runs. All ABI
+//! knowledge comes from the arch crate: the syscall number, the struct bytes in the target's
+//! byte order, the legacy clone() argument order.
+
+use crate::case::{
+    ArgsAt, Call, Case, CgroupSpec, Clone3Call, LegacyCall, PidValue, Ptr, SetTidSpec, SizeSpec,
+    SlotKind, StackSpec, Step,
+};
+use crate::flags::CLONE_NEWPID;
+use crate::model::checks::cgroup_dir_name;
+use crate::program::{Blob, CallKind, Fixup, Placement, Program, SetupOp, SizeArg, Target};
+use cloneabi_arch::abi::LegacyCloneArg;
+use cloneabi_arch::clone_args::{self, CloneArgs, Tail, SIZE_LATEST};
+use cloneabi_arch::{Arch, Sysno};
+
+/// Per-case timeout. Generous: TCG guests run the deepest pid-vector cases slowly.
+pub const CASE_TIMEOUT_MS: u32 = 20_000;
+
+fn slot_target(s: SlotKind) -> Target {
+    match s {
+        SlotKind::Pidfd => Target::PidfdSlot,
+        SlotKind::ChildTid => Target::ChildTidSlot,
+        SlotKind::ParentTid => Target::ParentTidSlot,
+    }
+}
+
+/// A pointer argument: its literal value and, when the payload supplies it, a fix-up.
+fn pointer(p: Ptr) -> (u64, Option<(Target, i64)>) {
+    match p {
+        Ptr::Null => (0, None),
+        Ptr::Literal(v) => (v, None),
+        Ptr::Slot(s) => (0, Some((slot_target(s), 0))),
+        Ptr::TlsArea(off) => (0, Some((Target::TlsArea, off as i64))),
+        Ptr::Unmapped => (0, Some((Target::UnmappedPage, 0))),
+    }
+}
+
+struct Builder {
+    fixups: Vec<Fixup>,
+    setup: Vec<SetupOp>,
+    stack_len: u32,
+}
+
+impl Builder {
+    fn fix(&mut self, blob: Blob, offset: usize, width: u8, target: Target, addend: i64) {
+        self.fixups.push(Fixup {
+            blob,
+            offset: offset as u32,
+            width,
+            target,
+            addend,
+        });
+    }
+
+    fn stack(&mut self, s: StackSpec) -> (u64, Option<(Target, i64)>) {
+        match s {
+            StackSpec::None => (0, None),
+            StackSpec::Literal(v) => (v, None),
+            StackSpec::Region { len, offset } => {
+                self.stack_len = len;
+                (0, Some((Target::StackBase, offset as i64)))
+            }
+        }
+    }
+}
+
+fn lower_steps(case: &Case) -> Vec<SetupOp> {
+    let mut ops = Vec::new();
+    for step in &case.steps {
+        match step {
+            Step::NestPidNs { levels } => {
+                for _ in 0..*levels {
+                    ops.push(SetupOp::Unshare {
+                        flags: CLONE_NEWPID,
+                    });
+                    ops.push(SetupOp::ForkInto);
+                }
+            }
+            Step::UnsharePidNs => ops.push(SetupOp::Unshare {
+                flags: CLONE_NEWPID,
+            }),
+            Step::KeepCaps { caps } => ops.push(SetupOp::Capset {
+                effective: *caps,
+                permitted: *caps,
+                inheritable: 0,
+            }),
+            Step::Signal { signo, disposition } => ops.push(SetupOp::Sigaction {
+                signo: *signo,
+                disposition: *disposition,
+            }),
+            Step::Cgroup => ops.push(SetupOp::CgroupMkdir {
+                name: cgroup_dir_name(&case.id),
+            }),
+        }
+    }
+    ops
+}
+
+/// Lowers `case` for `arch`.
+pub fn lower(case: &Case, arch: Arch) -> Program {
+    let mut b = Builder {
+        fixups: Vec::new(),
+        setup: lower_steps(case),
+        stack_len: 0,
+    };
+    let (call, syscall, args, size, placement, set_tid) = match &case.call {
+        Call::Clone3(c) => {
+            let (args, set_tid) = lower_clone3(c, arch, &mut b);
+            let size = match c.size {
+                SizeSpec::Bytes(n) => SizeArg::Literal(n),
+                SizeSpec::PageSizePlus(k) => SizeArg::PageSizePlus(k),
+            };
+            let placement = match c.args_at {
+                ArgsAt::Normal => Placement::Normal,
+                ArgsAt::Null => Placement::Null,
+                ArgsAt::Unmapped => Placement::Unmapped,
+                ArgsAt::GuardAfter { mapped } => Placement::GuardAfter { mapped },
+            };
+            (
+                CallKind::Clone3,
+                Sysno::Clone3,
+                args,
+                size,
+                placement,
+                set_tid,
+            )
+        }
+        Call::Legacy(l) => {
+            let args = lower_legacy(l, arch, &mut b);
+            (
+                CallKind::LegacyClone,
+                Sysno::Clone,
+                args,
+                SizeArg::Literal(0),
+                Placement::Normal,
+                Vec::new(),
+            )
+        }
+    };
+    Program {
+        call,
+        syscall_nr: arch
+            .syscall(syscall)
+            .expect("every covered arch has clone and clone3"),
+        args,
+        size,
+        placement,
+        set_tid,
+        fixups: b.fixups,
+        setup: b.setup,
+        behavior: case.behavior,
+        stack_len: b.stack_len,
+        timeout_ms: CASE_TIMEOUT_MS,
+    }
+}
+
+fn lower_clone3(c: &Clone3Call, arch: Arch, b: &mut Builder) -> (Vec<u8>, Vec<u8>) {
+    let endian = arch.abi().endian;
+    let mut fix_at: Vec<(usize, Target, i64)> = Vec::new();
+    let mut ptr_field = |name: &str, p: Ptr| {
+        let (v, fix) = pointer(p);
+        if let Some((t, a)) = fix {
+            fix_at.push((clone_args::field(name).expect("known member").offset, t, a));
+        }
+        v
+    };
+    let pidfd = ptr_field("pidfd", c.pidfd);
+    let child_tid = ptr_field("child_tid", c.child_tid);
+    let parent_tid = ptr_field("parent_tid", c.parent_tid);
+    let tls = ptr_field("tls", c.tls);
+    let (stack, stack_fix) = b.stack(c.stack);
+    if let Some((t, a)) = stack_fix {
+        fix_at.push((
+            clone_args::field("stack").expect("known member").offset,
+            t,
+            a,
+        ));
+    }
+    let set_tid_off = clone_args::field("set_tid").expect("known member").offset;
+    let mut set_tid_blob = Vec::new();
+    let (set_tid, set_tid_size) = match &c.set_tid {
+        SetTidSpec::Null { size } => (0, *size),
+        SetTidSpec::Unmapped { size } => {
+            fix_at.push((set_tid_off, Target::UnmappedPage, 0));
+            (0, *size)
+        }
+        SetTidSpec::Filled { value, len } => {
+            set_tid_blob = vec![0u8; *len as usize * 4];
+            for i in 0..*len as usize {
+                clone_args::put_i32(&mut set_tid_blob, i * 4, *value, endian);
+            }
+            fix_at.push((set_tid_off, Target::SetTidArray, 0));
+            (0, u64::from(*len))
+        }
+        SetTidSpec::Pids(pids) => {
+            set_tid_blob = vec![0u8; pids.len() * 4];
+            for (i, p) in pids.iter().enumerate() {
+                match p {
+                    PidValue::Literal(v) => {
+                        clone_args::put_i32(&mut set_tid_blob, i * 4, *v, endian)
+                    }
+                    PidValue::PidMaxMinus(k) => {
+                        b.fix(Blob::SetTid, i * 4, 4, Target::PidMax, -i64::from(*k))
+                    }
+                }
+            }
+            fix_at.push((set_tid_off, Target::SetTidArray, 0));
+            (0, pids.len() as u64)
+        }
+    };
+    let cgroup_off = clone_args::field("cgroup").expect("known member").offset;
+    let cgroup = match c.cgroup {
+        CgroupSpec::Fd(fd) => fd,
+        CgroupSpec::Created => {
+            fix_at.push((cgroup_off, Target::CgroupFd, 0));
+            0
+        }
+        CgroupSpec::NonCgroupDir => {
+            b.setup.push(SetupOp::OpenDir { path: "/".into() });
+            fix_at.push((cgroup_off, Target::DirFd, 0));
+            0
+        }
+    };
+    let args = CloneArgs {
+        flags: c.flags,
+        pidfd,
+        child_tid,
+        parent_tid,
+        exit_signal: c.exit_signal,
+        stack,
+        stack_size: c.stack_size,
+        tls,
+        set_tid,
+        set_tid_size,
+        cgroup,
+    };
+    // The bytes the caller's buffer holds: up to `size` when that is a literal, at least the
+    // whole struct (so fix-ups have a place), the tail value included.
+    let tail = c
+        .tail
+        .map_or(Tail::Zero, |(offset, value)| Tail::U64At { offset, value });
+    let len = match (c.args_at, c.size) {
+        (ArgsAt::Null | ArgsAt::Unmapped, _) => 0,
+        (_, SizeSpec::Bytes(n)) => (n as usize)
+            .clamp(SIZE_LATEST, SIZE_LATEST + 64)
+            .max(c.tail.map_or(0, |(o, _)| o + 8)),
+        (_, SizeSpec::PageSizePlus(_)) => SIZE_LATEST,
+    };
+    let len = match c.size {
+        SizeSpec::Bytes(n) if (n as usize) > SIZE_LATEST => len.min(n as usize),
+        _ => len,
+    };
+    let blob = clone_args::encode(&args, endian, len, tail);
+    for (offset, target, addend) in fix_at {
+        if offset + 8 <= blob.len() {
+            b.fix(Blob::Args, offset, 8, target, addend);
+        }
+    }
+    (blob, set_tid_blob)
+}
+
+fn lower_legacy(l: &LegacyCall, arch: Arch, b: &mut Builder) -> Vec<u8> {
+    let abi = arch.abi();
+    let mut blob = vec![0u8; 40];
+    let (stack, stack_fix) = b.stack(l.stack);
+    for (pos, arg) in abi.legacy_clone.order().iter().enumerate() {
+        let (value, fix) = match arg {
+            LegacyCloneArg::Flags => (l.flags, None),
+            LegacyCloneArg::Stack => (stack, stack_fix),
+            LegacyCloneArg::ParentTid => pointer(l.parent_tid),
+            LegacyCloneArg::ChildTid => pointer(l.child_tid),
+            LegacyCloneArg::Tls => pointer(l.tls),
+        };
+        clone_args::put_u64(&mut blob, pos * 8, value, abi.endian);
+        if let Some((t, a)) = fix {
+            b.fix(Blob::Args, pos * 8, 8, t, a);
+        }
+    }
+    blob
+}

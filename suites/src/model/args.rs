@@ -1,0 +1,260 @@
+//! Stages A-C of clone3: `copy_clone_args_from_user()`, `clone3_args_valid()` and the
+//! pidfd/parent_tid check of `kernel_clone()`.
+
+use super::{fail, gates, ModelEnv, Stage};
+use crate::case::{ArgsAt, CgroupSpec, Clone3Call, PidValue, Ptr, SetTidSpec, SizeSpec, StackSpec};
+use crate::errno::{E2BIG, EFAULT, EINVAL};
+use crate::flags::*;
+use cloneabi_arch::clone_args::{SizeVersion, FIELDS};
+
+/// The arguments as `kernel_clone()` sees them.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct KernelArgs {
+    pub flags: u64,
+    pub exit_signal: u64,
+    pub pidfd: Ptr,
+    pub child_tid: Ptr,
+    pub parent_tid: Ptr,
+    pub stack: StackSpec,
+    pub stack_size: u64,
+    pub tls: Ptr,
+    /// Requested pids, innermost level first (resolved against pid_max).
+    pub set_tid: Vec<i64>,
+    pub cgroup: CgroupSpec,
+    /// Came in through legacy clone(): `stack` is the SP itself.
+    pub legacy: bool,
+}
+
+pub(crate) fn resolve_pid(value: PidValue, env: &ModelEnv) -> i64 {
+    match value {
+        PidValue::Literal(v) => i64::from(v),
+        PidValue::PidMaxMinus(k) => env.pid_max - i64::from(k),
+    }
+}
+
+fn ptr_word(p: Ptr) -> u64 {
+    match p {
+        Ptr::Null => 0,
+        Ptr::Literal(v) => v,
+        // Payload addresses are never zero.
+        Ptr::Slot(_) | Ptr::TlsArea(_) | Ptr::Unmapped => 1,
+    }
+}
+
+/// The 11 members as the caller's memory holds them (pointer members: zero or not).
+fn words(call: &Clone3Call) -> [u64; 11] {
+    let (set_tid, set_tid_size) = match &call.set_tid {
+        SetTidSpec::Null { size } => (0, *size),
+        SetTidSpec::Pids(p) => (1, p.len() as u64),
+        SetTidSpec::Filled { len, .. } => (1, u64::from(*len)),
+        SetTidSpec::Unmapped { size } => (1, *size),
+    };
+    let stack = match call.stack {
+        StackSpec::None => 0,
+        StackSpec::Region { .. } => 1,
+        StackSpec::Literal(v) => v,
+    };
+    let cgroup = match call.cgroup {
+        CgroupSpec::Fd(fd) => fd,
+        CgroupSpec::Created | CgroupSpec::NonCgroupDir => 3,
+    };
+    [
+        call.flags,
+        ptr_word(call.pidfd),
+        ptr_word(call.child_tid),
+        ptr_word(call.parent_tid),
+        call.exit_signal,
+        stack,
+        call.stack_size,
+        ptr_word(call.tls),
+        set_tid,
+        set_tid_size,
+        cgroup,
+    ]
+}
+
+/// Whether a byte range of the caller's buffer holds a non-zero byte.
+fn nonzero_in(call: &Clone3Call, from: u64, to: u64) -> bool {
+    let members = FIELDS.iter().zip(words(call)).any(|(f, w)| {
+        let (start, end) = (f.offset as u64, (f.offset + f.size) as u64);
+        w != 0 && start < to && end > from
+    });
+    let tail = call
+        .tail
+        .is_some_and(|(off, v)| v != 0 && (off as u64) < to && off as u64 + 8 > from);
+    members || tail
+}
+
+/// Stages A, B and C. On success, the kernel's view of the arguments.
+pub(crate) fn clone3_entry(call: &Clone3Call, env: &ModelEnv) -> Result<KernelArgs, (i32, String)> {
+    let usize_ = match call.size {
+        SizeSpec::Bytes(b) => b,
+        SizeSpec::PageSizePlus(k) => env.page_size.saturating_add_signed(k),
+    };
+    // A1, A2.
+    if usize_ > env.page_size {
+        return Err((E2BIG, "size > PAGE_SIZE".into()));
+    }
+    if usize_ < SizeVersion::Ver0.bytes() as u64 {
+        return Err((EINVAL, "size < CLONE_ARGS_SIZE_VER0".into()));
+    }
+    // A3, A4: copy_struct_from_user() scans the tail first, then copies.
+    let ksize = SizeVersion::newest_known_by(env.kernel).bytes() as u64;
+    let readable = match call.args_at {
+        ArgsAt::Normal => u64::MAX,
+        ArgsAt::Null | ArgsAt::Unmapped => 0,
+        ArgsAt::GuardAfter { mapped } => u64::from(mapped),
+    };
+    if usize_ > ksize {
+        if readable < usize_ {
+            return Err((
+                EFAULT,
+                "reading the bytes past the kernel's struct faults".into(),
+            ));
+        }
+        if nonzero_in(call, ksize, usize_) {
+            return Err((
+                E2BIG,
+                format!("non-zero byte past the kernel's {ksize}-byte struct"),
+            ));
+        }
+    }
+    if readable < usize_.min(ksize) {
+        return Err((EFAULT, "copying the struct faults".into()));
+    }
+    // The kernel sees members that lie entirely inside min(size, ksize); the rest are zero.
+    let seen = usize_.min(ksize) as usize;
+    let w = words(call);
+    let visible = |i: usize| FIELDS[i].offset + FIELDS[i].size <= seen;
+    let get = |i: usize| if visible(i) { w[i] } else { 0 };
+    let (set_tid_ptr, set_tid_size) = (get(8), get(9));
+    if gates::SET_TID.present_in(env.kernel) {
+        if set_tid_size > u64::from(super::MAX_PID_NS_LEVEL) {
+            return Err((EINVAL, "set_tid_size > MAX_PID_NS_LEVEL".into()));
+        }
+        if set_tid_ptr == 0 && set_tid_size > 0 {
+            return Err((EINVAL, "set_tid_size without set_tid".into()));
+        }
+        if set_tid_ptr != 0 && set_tid_size == 0 {
+            return Err((EINVAL, "set_tid without set_tid_size".into()));
+        }
+    }
+    let exit_signal = get(4);
+    if exit_signal & !CSIGNAL != 0 || exit_signal > NSIG {
+        return Err((EINVAL, "exit_signal is not a valid signal".into()));
+    }
+    let flags = call.flags;
+    let cgroup_word = get(10);
+    if gates::INTO_CGROUP.present_in(env.kernel)
+        && flags & CLONE_INTO_CGROUP != 0
+        && (cgroup_word > i32::MAX as u64 || usize_ < SizeVersion::Ver2.bytes() as u64)
+    {
+        return Err((
+            EINVAL,
+            "CLONE_INTO_CGROUP needs a VER2 struct and cgroup <= INT_MAX".into(),
+        ));
+    }
+    let set_tid = if set_tid_size == 0 {
+        Vec::new()
+    } else {
+        match &call.set_tid {
+            SetTidSpec::Unmapped { .. } => {
+                return Err((EFAULT, "copying the set_tid array faults".into()))
+            }
+            SetTidSpec::Pids(p) => p.iter().map(|v| resolve_pid(*v, env)).collect(),
+            SetTidSpec::Filled { value, len } => vec![i64::from(*value); *len as usize],
+            SetTidSpec::Null { .. } => Vec::new(),
+        }
+    };
+    let kargs = KernelArgs {
+        flags,
+        exit_signal,
+        pidfd: if visible(1) { call.pidfd } else { Ptr::Null },
+        child_tid: if visible(2) {
+            call.child_tid
+        } else {
+            Ptr::Null
+        },
+        parent_tid: if visible(3) {
+            call.parent_tid
+        } else {
+            Ptr::Null
+        },
+        stack: call.stack,
+        stack_size: get(6),
+        tls: if visible(7) { call.tls } else { Ptr::Null },
+        set_tid,
+        cgroup: if visible(10) {
+            call.cgroup
+        } else {
+            CgroupSpec::Fd(0)
+        },
+        legacy: false,
+    };
+    clone3_args_valid(&kargs, env)?;
+    // Stage C.
+    pidfd_parent_tid_distinct(&kargs)?;
+    Ok(kargs)
+}
+
+/// Stage B.
+fn clone3_args_valid(k: &KernelArgs, env: &ModelEnv) -> Result<(), (i32, String)> {
+    let mut known = CLONE_LEGACY_FLAGS;
+    if gates::CLEAR_SIGHAND.present_in(env.kernel) {
+        known |= CLONE_CLEAR_SIGHAND;
+    }
+    if gates::INTO_CGROUP.present_in(env.kernel) {
+        known |= CLONE_INTO_CGROUP;
+    }
+    if k.flags & !known != 0 {
+        return Err((EINVAL, "unknown flag".into()));
+    }
+    let mut reserved = CLONE_DETACHED | CSIGNAL;
+    if gates::NEWTIME_IN_CLONE3.present_in(env.kernel) {
+        reserved &= !CLONE_NEWTIME;
+    }
+    if k.flags & reserved != 0 {
+        return Err((
+            EINVAL,
+            "CLONE_DETACHED or a CSIGNAL bit in clone3 flags".into(),
+        ));
+    }
+    if k.flags & (CLONE_SIGHAND | CLONE_CLEAR_SIGHAND) == CLONE_SIGHAND | CLONE_CLEAR_SIGHAND {
+        return Err((EINVAL, "CLONE_SIGHAND with CLONE_CLEAR_SIGHAND".into()));
+    }
+    if k.flags & (CLONE_THREAD | CLONE_PARENT) != 0 && k.exit_signal != 0 {
+        return Err((
+            EINVAL,
+            "CLONE_THREAD or CLONE_PARENT with an exit_signal".into(),
+        ));
+    }
+    if gates::STACK_VALIDATED.present_in(env.kernel) {
+        let stack_set = !matches!(k.stack, StackSpec::None | StackSpec::Literal(0));
+        if !stack_set && k.stack_size > 0 {
+            return Err((EINVAL, "stack_size without stack".into()));
+        }
+        if stack_set && k.stack_size == 0 {
+            return Err((EINVAL, "stack without stack_size".into()));
+        }
+        if let StackSpec::Literal(addr) = k.stack {
+            if addr != 0 && addr.checked_add(k.stack_size).is_none() {
+                return Err((
+                    EINVAL,
+                    "stack range wraps the address space (access_ok)".into(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// `kernel_clone()`: CLONE_PIDFD and CLONE_PARENT_SETTID may not share an address.
+pub(crate) fn pidfd_parent_tid_distinct(k: &KernelArgs) -> Stage {
+    if k.flags & CLONE_PIDFD != 0 && k.flags & CLONE_PARENT_SETTID != 0 && k.pidfd == k.parent_tid {
+        return fail(
+            EINVAL,
+            "CLONE_PIDFD and CLONE_PARENT_SETTID on the same address",
+        );
+    }
+    Ok(())
+}

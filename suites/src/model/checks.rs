@@ -1,0 +1,433 @@
+//! What must hold after a successful call, derived from the call itself, and how each
+//! check reads an observation.
+
+use super::args::KernelArgs;
+use super::process::pid_ns_layout;
+use super::ModelEnv;
+use crate::case::{Case, Ptr, SlotKind, StackSpec, Step};
+use crate::errno::signal_name;
+use crate::flags::*;
+use crate::observation::{ChildEnd, Observation, Slot, NS_NAMES};
+use crate::program::Disposition;
+use serde::Serialize;
+
+/// One property of a successful call.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Check {
+    /// The child ran and reported.
+    ChildRan,
+    /// The caller reaped the child and it exited with this status.
+    ChildExited(i32),
+    /// The caller received this exit signal from the child (0: none).
+    ExitSignal(i32),
+    /// The child's own pid (in its own namespace).
+    ChildPid(i64),
+    /// The child's pids from the payload's namespace inward (`None`: any value).
+    ChildNspid(Vec<Option<i64>>),
+    /// The call returned this pid (the child's pid in the caller's namespace).
+    Returned(i64),
+    /// SP on entry = stack base + offset.
+    ChildSp { offset: u64 },
+    /// TLS register = the TLS area + offset.
+    ChildTlsArea { offset: u64 },
+    /// TLS register = this value.
+    ChildTls(u64),
+    /// The slot holds the returned pid, and only 4 bytes were written.
+    SlotIsReturnedPid(SlotKind),
+    /// The slot holds the child's own pid as the child saw it.
+    SlotIsChildPid(SlotKind),
+    /// The kernel cleared the slot to 0 (CHILD_CLEARTID).
+    SlotCleared(SlotKind),
+    /// The slot holds a file descriptor (>= 0).
+    SlotIsFd(SlotKind),
+    /// Nothing was written to the slot.
+    SlotUntouched(SlotKind),
+    /// The child saw its child_tid slot already set to its pid when it started.
+    ChildSawChildTid,
+    /// pidfd_send_signal through the returned pidfd reached the child.
+    PidfdSignalDelivered,
+    /// A FUTEX_WAIT on child_tid was woken when the child exited.
+    CleartidWoke,
+    /// The child's SIGUSR1/SIGUSR2 dispositions (0 default, 1 ignore, 2 handler).
+    Dispositions { usr1: u8, usr2: u8 },
+    /// The child's cgroup path ends with this component.
+    ChildCgroupEndsWith(String),
+    /// The created cgroup's cgroup.procs lists the returned pid.
+    CgroupProcsListChild,
+    /// These namespaces (by index into NS_NAMES) differ from the caller's, the others match.
+    Namespaces { new: Vec<usize>, same: Vec<usize> },
+}
+
+const SI_QUEUE: i32 = -1;
+const PIDFD_SIGNAL_VALUE: i32 = 777;
+
+/// The cgroup directory name a case creates.
+pub fn cgroup_dir_name(case_id: &str) -> String {
+    case_id.replace('.', "-")
+}
+
+fn ns_index(name: &str) -> usize {
+    NS_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .expect("known namespace")
+}
+
+pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec<Check> {
+    let f = k.flags;
+    let mut checks = vec![Check::ChildRan];
+    if !case.behavior.no_reap {
+        checks.push(Check::ChildExited(0));
+        checks.push(Check::ExitSignal(k.exit_signal as i32));
+    }
+    match (k.stack, k.legacy) {
+        (StackSpec::Region { offset, .. }, true) => checks.push(Check::ChildSp { offset }),
+        (StackSpec::Region { .. }, false) => {
+            let offset = if super::gates::STACK_VALIDATED.present_in(env.kernel) {
+                k.stack_size
+            } else {
+                0
+            };
+            checks.push(Check::ChildSp { offset });
+        }
+        _ => {}
+    }
+    if f & CLONE_SETTLS != 0 {
+        checks.push(match k.tls {
+            Ptr::TlsArea(offset) => Check::ChildTlsArea { offset },
+            Ptr::Literal(v) => Check::ChildTls(v),
+            _ => Check::ChildTls(0),
+        });
+    }
+    // Output slots: what the flags write, and that nothing else is written.
+    let slot_of = |p: Ptr| match p {
+        Ptr::Slot(s) => Some(s),
+        _ => None,
+    };
+    let mut written = Vec::new();
+    if f & CLONE_PIDFD != 0 {
+        if let Some(s) = slot_of(k.pidfd) {
+            checks.push(Check::SlotIsFd(s));
+            written.push(s);
+        }
+    }
+    if f & CLONE_PARENT_SETTID != 0 {
+        if let Some(s) = slot_of(k.parent_tid) {
+            if !written.contains(&s) {
+                checks.push(Check::SlotIsReturnedPid(s));
+                written.push(s);
+            }
+        }
+    }
+    if let Some(s) = slot_of(k.child_tid) {
+        match (f & CLONE_CHILD_SETTID != 0, f & CLONE_CHILD_CLEARTID != 0) {
+            (true, false) => {
+                checks.push(Check::SlotIsChildPid(s));
+                checks.push(Check::ChildSawChildTid);
+                written.push(s);
+            }
+            (true, true) => {
+                checks.push(Check::ChildSawChildTid);
+                checks.push(Check::SlotCleared(s));
+                written.push(s);
+            }
+            (false, true) => {
+                checks.push(Check::SlotCleared(s));
+                written.push(s);
+            }
+            (false, false) => {}
+        }
+    }
+    for s in [SlotKind::Pidfd, SlotKind::ParentTid, SlotKind::ChildTid] {
+        let used = [k.pidfd, k.parent_tid, k.child_tid].contains(&Ptr::Slot(s));
+        if used && !written.contains(&s) {
+            checks.push(Check::SlotUntouched(s));
+        }
+    }
+    if case.behavior.pidfd_signal {
+        checks.push(Check::PidfdSignalDelivered);
+    }
+    if case.behavior.cleartid_waiter {
+        checks.push(Check::CleartidWoke);
+    }
+    // Pids.
+    let layout = pid_ns_layout(case, k, env);
+    if let Some(&inner) = k.set_tid.first() {
+        checks.push(Check::ChildPid(inner));
+    } else if layout.child_ns_without_reaper {
+        checks.push(Check::ChildPid(1));
+    }
+    if !k.set_tid.is_empty() || layout.child_level > env.payload_level {
+        let levels = (layout.child_level - env.payload_level + 1) as usize;
+        let nspid = (0..levels)
+            .map(|from_outer| {
+                let from_inner = levels - 1 - from_outer;
+                k.set_tid.get(from_inner).copied()
+            })
+            .collect();
+        checks.push(Check::ChildNspid(nspid));
+    }
+    if !k.set_tid.is_empty() && layout.child_level == layout.caller_level {
+        checks.push(Check::Returned(k.set_tid[0]));
+    }
+    // Namespaces: the flags decide which the child gets new.
+    if !k.legacy || f & NS_FLAGS_NEEDING_ADMIN != 0 {
+        let mut new = Vec::new();
+        let mut same = Vec::new();
+        let pid_new = f & CLONE_NEWPID != 0 || case.unshares_pid_ns();
+        for (name, is_new) in [
+            ("pid", pid_new),
+            ("time", f & CLONE_NEWTIME != 0),
+            ("user", f & CLONE_NEWUSER != 0),
+            ("uts", f & CLONE_NEWUTS != 0),
+            ("ipc", f & CLONE_NEWIPC != 0),
+            ("net", f & CLONE_NEWNET != 0),
+            ("mnt", f & CLONE_NEWNS != 0),
+            ("cgroup", f & CLONE_NEWCGROUP != 0),
+        ] {
+            if is_new {
+                new.push(ns_index(name))
+            } else {
+                same.push(ns_index(name))
+            }
+        }
+        checks.push(Check::Namespaces { new, same });
+    }
+    // Signal dispositions set up by the case.
+    let signals: Vec<(u32, Disposition)> = case
+        .steps
+        .iter()
+        .filter_map(|s| match s {
+            Step::Signal { signo, disposition } => Some((*signo, *disposition)),
+            _ => None,
+        })
+        .collect();
+    if !signals.is_empty() {
+        let seen = |signo: u64| {
+            let d = signals
+                .iter()
+                .find(|(s, _)| u64::from(*s) == signo)
+                .map(|(_, d)| *d)
+                .unwrap_or(Disposition::Default);
+            match (d, f & CLONE_CLEAR_SIGHAND != 0) {
+                (Disposition::Default, _) | (Disposition::Handler, true) => 0,
+                (Disposition::Ignore, _) => 1,
+                (Disposition::Handler, false) => 2,
+            }
+        };
+        checks.push(Check::Dispositions {
+            usr1: seen(SIGUSR1),
+            usr2: seen(SIGUSR2),
+        });
+    }
+    if f & CLONE_INTO_CGROUP != 0 {
+        checks.push(Check::ChildCgroupEndsWith(cgroup_dir_name(&case.id)));
+        if case.behavior.read_cgroup_procs {
+            checks.push(Check::CgroupProcsListChild);
+        }
+    }
+    checks
+}
+
+fn slot(obs: &Observation, s: SlotKind) -> Option<Slot> {
+    match s {
+        SlotKind::Pidfd => obs.pidfd_slot,
+        SlotKind::ChildTid => obs.child_tid_slot,
+        SlotKind::ParentTid => obs.parent_tid_slot,
+    }
+}
+
+fn show_slot(s: Option<Slot>) -> String {
+    match s {
+        Some(s) if s.untouched() => "untouched".into(),
+        Some(s) => format!("{} (next 4 bytes {:#x})", s.value, s.after),
+        None => "not reported".into(),
+    }
+}
+
+impl Check {
+    pub fn describe(&self) -> String {
+        match self {
+            Check::ChildRan => "child ran".into(),
+            Check::ChildExited(c) => format!("child exited {c}"),
+            Check::ExitSignal(0) => "no exit signal".into(),
+            Check::ExitSignal(s) => format!("exit signal {}", signal_name(*s)),
+            Check::ChildPid(p) => format!("child pid {p}"),
+            Check::ChildNspid(v) => {
+                let parts: Vec<String> = v
+                    .iter()
+                    .map(|p| p.map_or("*".into(), |p| p.to_string()))
+                    .collect();
+                format!("NSpid {}", parts.join(" "))
+            }
+            Check::Returned(p) => format!("returns {p}"),
+            Check::ChildSp { offset } => format!("child SP = stack + {offset:#x}"),
+            Check::ChildTlsArea { offset } => format!("child TLS = TLS area + {offset:#x}"),
+            Check::ChildTls(v) => format!("child TLS = {v:#x}"),
+            Check::SlotIsReturnedPid(s) => format!("{s:?} slot = returned pid"),
+            Check::SlotIsChildPid(s) => format!("{s:?} slot = child's pid"),
+            Check::SlotCleared(s) => format!("{s:?} slot cleared"),
+            Check::SlotIsFd(s) => format!("{s:?} slot = a descriptor"),
+            Check::SlotUntouched(s) => format!("{s:?} slot untouched"),
+            Check::ChildSawChildTid => "child saw its child_tid".into(),
+            Check::PidfdSignalDelivered => "pidfd signal delivered".into(),
+            Check::CleartidWoke => "child_tid futex waiter woken".into(),
+            Check::Dispositions { usr1, usr2 } => {
+                format!("SIGUSR1 {} SIGUSR2 {}", disp(*usr1), disp(*usr2))
+            }
+            Check::ChildCgroupEndsWith(n) => format!("child in cgroup .../{n}"),
+            Check::CgroupProcsListChild => "cgroup.procs lists the child".into(),
+            Check::Namespaces { new, .. } => {
+                let names: Vec<&str> = new.iter().map(|i| NS_NAMES[*i]).collect();
+                if names.is_empty() {
+                    "no new namespaces".into()
+                } else {
+                    format!("new {} namespace(s)", names.join("+"))
+                }
+            }
+        }
+    }
+
+    /// `None` when the observation satisfies the check, else what was seen instead.
+    pub fn violation(&self, obs: &Observation) -> Option<String> {
+        let child = obs.child.as_ref();
+        let child_pid = child.map(|c| i64::from(c.pid));
+        let bad = |seen: String| Some(seen);
+        match self {
+            Check::ChildRan => child
+                .is_none()
+                .then(|| "the child never reported".to_string()),
+            Check::ChildExited(code) => match obs.child_end {
+                Some(ChildEnd::Exited(c)) if c == *code => None,
+                other => bad(format!("child end {other:?}")),
+            },
+            Check::ExitSignal(sig) => {
+                (obs.exit_signal != *sig).then(|| format!("exit signal {}", obs.exit_signal))
+            }
+            Check::ChildPid(p) => {
+                (child_pid != Some(*p)).then(|| format!("child pid {child_pid:?}"))
+            }
+            Check::ChildNspid(want) => {
+                let got = child.map(|c| c.nspid.clone()).unwrap_or_default();
+                let ok = got.len() == want.len()
+                    && want
+                        .iter()
+                        .zip(&got)
+                        .all(|(w, g)| w.is_none_or(|w| w == i64::from(*g)));
+                (!ok).then(|| format!("NSpid {got:?}"))
+            }
+            Check::Returned(p) => (obs.ret != *p).then(|| format!("returned {}", obs.ret)),
+            Check::ChildSp { offset } => {
+                let want = obs.stack_base.wrapping_add(*offset);
+                let got = child.map(|c| c.sp);
+                (got != Some(want))
+                    .then(|| format!("child SP {got:#x?}, stack base {:#x}", obs.stack_base))
+            }
+            Check::ChildTlsArea { offset } => {
+                let want = obs.tls_area.wrapping_add(*offset);
+                let got = child.map(|c| c.tls);
+                (got != Some(want))
+                    .then(|| format!("child TLS {got:#x?}, TLS area {:#x}", obs.tls_area))
+            }
+            Check::ChildTls(v) => {
+                let got = child.map(|c| c.tls);
+                (got != Some(*v)).then(|| format!("child TLS {got:#x?}"))
+            }
+            Check::SlotIsReturnedPid(s) => {
+                let got = slot(obs, *s);
+                let ok = got.is_some_and(|g| {
+                    i64::from(g.value) == obs.ret && g.after == crate::observation::SLOT_SENTINEL
+                });
+                (!ok).then(|| format!("slot {}", show_slot(got)))
+            }
+            Check::SlotIsChildPid(s) => {
+                let got = slot(obs, *s);
+                let ok = got.is_some_and(|g| {
+                    Some(i64::from(g.value)) == child_pid
+                        && g.after == crate::observation::SLOT_SENTINEL
+                });
+                (!ok).then(|| format!("slot {}, child pid {child_pid:?}", show_slot(got)))
+            }
+            Check::SlotCleared(s) => {
+                let got = slot(obs, *s);
+                let ok = got
+                    .is_some_and(|g| g.value == 0 && g.after == crate::observation::SLOT_SENTINEL);
+                (!ok).then(|| format!("slot {}", show_slot(got)))
+            }
+            Check::SlotIsFd(s) => {
+                let got = slot(obs, *s);
+                let ok = got.is_some_and(|g| {
+                    g.value >= 0 && !g.untouched() && g.after == crate::observation::SLOT_SENTINEL
+                });
+                (!ok).then(|| format!("slot {}", show_slot(got)))
+            }
+            Check::SlotUntouched(s) => {
+                let got = slot(obs, *s);
+                (!got.is_some_and(|g| g.untouched())).then(|| format!("slot {}", show_slot(got)))
+            }
+            Check::ChildSawChildTid => {
+                let ok = child.is_some_and(|c| c.child_tid_seen == c.pid);
+                (!ok).then(|| format!("child saw child_tid {:?}", child.map(|c| c.child_tid_seen)))
+            }
+            Check::PidfdSignalDelivered => {
+                let sig = child.and_then(|c| c.signal);
+                let ok = obs.pidfd_send_ret == Some(0)
+                    && sig.is_some_and(|s| {
+                        s.signo == SIGUSR1 as i32
+                            && s.code == SI_QUEUE
+                            && s.value == PIDFD_SIGNAL_VALUE
+                    });
+                (!ok).then(|| {
+                    format!(
+                        "pidfd_send_signal {:?}, child got {sig:?}",
+                        obs.pidfd_send_ret
+                    )
+                })
+            }
+            Check::CleartidWoke => (obs.cleartid_woken != Some(true))
+                .then(|| format!("waiter woken {:?}", obs.cleartid_woken)),
+            Check::Dispositions { usr1, usr2 } => {
+                let got = child.map(|c| (c.sigusr1, c.sigusr2));
+                (got != Some((*usr1, *usr2))).then(|| format!("dispositions {got:?}"))
+            }
+            Check::ChildCgroupEndsWith(name) => {
+                let got = child.map(|c| c.cgroup.clone()).unwrap_or_default();
+                (!got.trim_end().ends_with(&format!("/{name}")))
+                    .then(|| format!("child cgroup {got:?}"))
+            }
+            Check::CgroupProcsListChild => {
+                let procs = obs.cgroup_procs.clone().unwrap_or_default();
+                let listed = procs
+                    .split_whitespace()
+                    .any(|p| p.parse::<i64>() == Ok(obs.ret));
+                (!listed).then(|| format!("cgroup.procs {procs:?}"))
+            }
+            Check::Namespaces { new, same } => {
+                let c = child?;
+                let differs =
+                    |i: usize| c.ns[i] != 0 && obs.caller_ns[i] != 0 && c.ns[i] != obs.caller_ns[i];
+                let matches = |i: usize| c.ns[i] != 0 && c.ns[i] == obs.caller_ns[i];
+                let wrong: Vec<String> = new
+                    .iter()
+                    .filter(|i| !differs(**i))
+                    .map(|i| format!("{} not new", NS_NAMES[*i]))
+                    .chain(
+                        same.iter()
+                            .filter(|i| !matches(**i))
+                            .map(|i| format!("{} changed", NS_NAMES[*i])),
+                    )
+                    .collect();
+                (!wrong.is_empty()).then(|| wrong.join(", "))
+            }
+        }
+    }
+}
+
+fn disp(d: u8) -> &'static str {
+    match d {
+        0 => "default",
+        1 => "ignored",
+        _ => "handled",
+    }
+}

@@ -1,0 +1,138 @@
+//! The model of the kernel's clone3()/clone() checks: from a logical case and what is known
+//! about the target, predict the outcome. Each stage mirrors one function of kernel/fork.c
+//! (and kernel/pid.c), in the kernel's order, so the first check that fails names the errno.
+
+mod args;
+pub mod checks;
+mod env;
+pub mod gates;
+mod legacy;
+mod process;
+
+pub use checks::Check;
+pub use env::{ModelEnv, MAX_PID_NS_LEVEL};
+
+use crate::case::{Call, Case};
+use crate::errno;
+use serde::Serialize;
+
+/// What the model predicts for one case on one target.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Expectation {
+    /// The call fails with this errno; `rule` names the kernel check.
+    Errno { errno: i32, rule: String },
+    /// The call succeeds and every check holds.
+    Success { checks: Vec<Check> },
+    /// The case cannot be judged on this target.
+    Skip { reason: String },
+}
+
+impl Expectation {
+    pub(crate) fn errno(errno: i32, rule: impl Into<String>) -> Self {
+        Expectation::Errno {
+            errno,
+            rule: rule.into(),
+        }
+    }
+
+    /// Canonical short outcome: "ok", an errno name, or "skip".
+    pub fn outcome(&self) -> String {
+        match self {
+            Expectation::Errno { errno, .. } => errno::name(*errno),
+            Expectation::Success { .. } => "ok".into(),
+            Expectation::Skip { .. } => "skip".into(),
+        }
+    }
+
+    /// Human-readable form.
+    pub fn describe(&self) -> String {
+        match self {
+            Expectation::Errno { errno, rule } => format!("{} ({rule})", errno::name(*errno)),
+            Expectation::Success { checks } => {
+                let parts: Vec<String> = checks.iter().map(|c| c.describe()).collect();
+                if parts.is_empty() {
+                    "success".into()
+                } else {
+                    format!("success: {}", parts.join("; "))
+                }
+            }
+            Expectation::Skip { reason } => format!("skip: {reason}"),
+        }
+    }
+}
+
+/// A stage of the kernel either passes or stops the call with an errno and a rule name.
+pub(crate) type Stage = Result<(), (i32, String)>;
+
+pub(crate) fn fail(errno: i32, rule: impl Into<String>) -> Stage {
+    Err((errno, rule.into()))
+}
+
+/// Predicts the outcome of `case` on the target described by `env`.
+pub fn predict(case: &Case, env: &ModelEnv) -> Expectation {
+    if let Some(reason) = environment_gap(case, env) {
+        return Expectation::Skip { reason };
+    }
+    let stages = match &case.call {
+        Call::Clone3(call) => {
+            if !gates::has_clone3(env.arch, env.kernel) {
+                return Expectation::errno(
+                    errno::ENOSYS,
+                    format!("no clone3 before this kernel on {}", env.arch),
+                );
+            }
+            args::clone3_entry(call, env)
+                .and_then(|kargs| process::copy_process(case, &kargs, env).map(|()| kargs))
+        }
+        Call::Legacy(call) => {
+            let kargs = legacy::legacy_entry(call, env);
+            legacy::kernel_clone_checks(&kargs)
+                .and_then(|()| process::copy_process(case, &kargs, env).map(|()| kargs))
+        }
+    };
+    match stages {
+        Err((errno, rule)) => Expectation::errno(errno, rule),
+        Ok(kargs) => Expectation::Success {
+            checks: checks::success_checks(case, &kargs, env),
+        },
+    }
+}
+
+/// A reason the target cannot judge this case, if any. Every reason names what is missing.
+fn environment_gap(case: &Case, env: &ModelEnv) -> Option<String> {
+    if case.creates_cgroup() && env.cgroup2_errno != 0 {
+        return Some(format!(
+            "cgroup2 is not usable here (mounting it or creating the run directory failed with {}): \
+             run as root, or on a kernel with cgroup2",
+            errno::name(env.cgroup2_errno)
+        ));
+    }
+    let deepest = env.payload_level + case.nested_levels() + u32::from(case.unshares_pid_ns());
+    if deepest > MAX_PID_NS_LEVEL {
+        return Some(format!(
+            "the payload's pid namespace is at level {}; this case needs {} more levels, past the kernel's limit of {}",
+            env.payload_level,
+            deepest - env.payload_level,
+            MAX_PID_NS_LEVEL
+        ));
+    }
+    if !env.caller_is_admin && case.kept_caps().is_none() {
+        return Some("the payload does not hold CAP_SYS_ADMIN in its own user namespace".into());
+    }
+    if let Call::Clone3(call) = &case.call {
+        if call.flags & crate::flags::CLONE_NEWTIME != 0 && !env.time_ns {
+            return Some(
+                "the kernel has no time namespaces (/proc/self/ns/time is missing)".into(),
+            );
+        }
+        let high = call.flags >> 34 & 0xf;
+        if high != 0 && gates::NEW_2026_FLAGS.present_in(env.kernel) {
+            return Some(
+                "bits 34-37 are assigned to 2026 clone3 flags on this kernel; their values are not yet verified"
+                    .into(),
+            );
+        }
+    }
+    None
+}

@@ -1,0 +1,211 @@
+//! Stage D: `copy_process()` in kernel/fork.c, with `copy_namespaces()`, the arch
+//! `copy_thread()`, `alloc_pid()` (kernel/pid.c) and `cgroup_can_fork()`.
+
+use super::args::KernelArgs;
+use super::{fail, gates, ModelEnv, Stage};
+use crate::case::{Case, CgroupSpec, Ptr};
+use crate::errno::{EBADF, EEXIST, EFAULT, EINVAL, ENOSPC, EPERM};
+use crate::flags::*;
+
+/// The pid namespaces involved, from the caller's point of view.
+pub(crate) struct PidNsLayout {
+    /// Absolute level of the caller's active pid namespace.
+    pub caller_level: u32,
+    /// Absolute level of the namespace the child's pid is allocated in.
+    pub child_level: u32,
+    /// The child's namespace has no init yet (new, or unshared without a fork).
+    pub child_ns_without_reaper: bool,
+    /// The child's namespace is owned by a user namespace created by this very call.
+    pub child_ns_owned_by_new_userns: bool,
+}
+
+pub(crate) fn pid_ns_layout(case: &Case, k: &KernelArgs, env: &ModelEnv) -> PidNsLayout {
+    let caller_level = env.payload_level + case.nested_levels();
+    let unshared = case.unshares_pid_ns();
+    let newpid = k.flags & CLONE_NEWPID != 0;
+    PidNsLayout {
+        caller_level,
+        child_level: caller_level + u32::from(unshared || newpid),
+        child_ns_without_reaper: unshared || newpid,
+        child_ns_owned_by_new_userns: newpid && k.flags & CLONE_NEWUSER != 0,
+    }
+}
+
+/// Whether the caller holds `cap` in the user namespace it runs in.
+fn caller_has(case: &Case, cap_bit: u32) -> bool {
+    case.kept_caps().is_none_or(|caps| caps & cap(cap_bit) != 0)
+}
+
+/// `checkpoint_restore_ns_capable()` over a user namespace the caller is in.
+fn may_choose_pids(case: &Case, env: &ModelEnv) -> bool {
+    caller_has(case, CAP_SYS_ADMIN)
+        || (gates::CHECKPOINT_RESTORE_CAP.present_in(env.kernel)
+            && caller_has(case, CAP_CHECKPOINT_RESTORE))
+}
+
+pub(crate) fn copy_process(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage {
+    let f = k.flags;
+    let has = |bits: u64| f & bits == bits;
+    if has(CLONE_NEWNS | CLONE_FS) {
+        return fail(EINVAL, "CLONE_NEWNS with CLONE_FS");
+    }
+    if has(CLONE_NEWUSER | CLONE_FS) {
+        return fail(EINVAL, "CLONE_NEWUSER with CLONE_FS");
+    }
+    if has(CLONE_THREAD) && !has(CLONE_SIGHAND) {
+        return fail(EINVAL, "CLONE_THREAD without CLONE_SIGHAND");
+    }
+    if has(CLONE_SIGHAND) && !has(CLONE_VM) {
+        return fail(EINVAL, "CLONE_SIGHAND without CLONE_VM");
+    }
+    // After NestPidNs the caller is its namespace's init (SIGNAL_UNKILLABLE).
+    if has(CLONE_PARENT) && case.nested_levels() > 0 {
+        return fail(EINVAL, "CLONE_PARENT from a pid namespace init");
+    }
+    if has(CLONE_THREAD) && (f & (CLONE_NEWUSER | CLONE_NEWPID) != 0 || case.unshares_pid_ns()) {
+        return fail(EINVAL, "CLONE_THREAD with a new user or pid namespace");
+    }
+    if has(CLONE_PIDFD) {
+        if has(CLONE_DETACHED) {
+            return fail(EINVAL, "CLONE_PIDFD with CLONE_DETACHED");
+        }
+        if has(CLONE_THREAD) && !gates::PIDFD_THREAD.present_in(env.kernel) {
+            return fail(EINVAL, "CLONE_PIDFD with CLONE_THREAD before 6.9");
+        }
+    }
+    copy_namespaces(case, k, env)?;
+    copy_thread(k, env)?;
+    alloc_pid(case, k, env)?;
+    if has(CLONE_PIDFD) && k.pidfd.faults() {
+        return fail(EFAULT, "storing the pidfd faults");
+    }
+    if has(CLONE_INTO_CGROUP) {
+        cgroup_can_fork(k)?;
+    }
+    Ok(())
+}
+
+fn copy_namespaces(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage {
+    let f = k.flags;
+    if f & NS_FLAGS_NEEDING_ADMIN != 0 {
+        // Checked against the new task's user namespace: a new one belongs to the caller.
+        let admin = f & CLONE_NEWUSER != 0 || caller_has(case, CAP_SYS_ADMIN);
+        if !admin {
+            return fail(EPERM, "a new namespace without CAP_SYS_ADMIN");
+        }
+        if f & (CLONE_NEWIPC | CLONE_SYSVSEM) == CLONE_NEWIPC | CLONE_SYSVSEM {
+            return fail(EINVAL, "CLONE_NEWIPC with CLONE_SYSVSEM");
+        }
+        if f & CLONE_NEWPID != 0 {
+            if case.unshares_pid_ns() {
+                return fail(
+                    EINVAL,
+                    "CLONE_NEWPID after unshare(CLONE_NEWPID) (copy_pid_ns)",
+                );
+            }
+            let layout = pid_ns_layout(case, k, env);
+            if layout.child_level > super::MAX_PID_NS_LEVEL {
+                return fail(ENOSPC, "pid namespace nesting beyond MAX_PID_NS_LEVEL");
+            }
+        }
+    }
+    Ok(())
+}
+
+fn copy_thread(k: &KernelArgs, env: &ModelEnv) -> Stage {
+    if k.flags & CLONE_SETTLS == 0 {
+        return Ok(());
+    }
+    if let (Some(limit), Ptr::Literal(tls)) = (env.arch.abi().settls_limit, k.tls) {
+        if tls >= limit {
+            return fail(
+                EPERM,
+                "CLONE_SETTLS value >= TASK_SIZE_MAX (x86_64 ARCH_SET_FS)",
+            );
+        }
+    }
+    Ok(())
+}
+
+/// `alloc_pid(pid_ns_for_children, set_tid, set_tid_size)`.
+fn alloc_pid(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage {
+    if k.set_tid.is_empty() {
+        return Ok(());
+    }
+    let layout = pid_ns_layout(case, k, env);
+    if k.set_tid.len() as u64 > u64::from(layout.child_level) + 1 {
+        return fail(EINVAL, "set_tid_size > the child's pid namespace level + 1");
+    }
+    let level_of = |i: usize| layout.child_level - i as u32;
+    let has_reaper = |level: u32| !(level == layout.child_level && layout.child_ns_without_reaper);
+    let may_choose = |level: u32| {
+        (level == layout.child_level && layout.child_ns_owned_by_new_userns)
+            || may_choose_pids(case, env)
+    };
+    // pid 1 is taken in every namespace that has an init; the cases choose other pids
+    // far from the allocator's cursor, so nothing else is in use.
+    let in_use = |level: u32, tid: i64| tid == 1 && has_reaper(level);
+    let range_ok = |tid: i64| tid >= 1 && tid < env.pid_max;
+
+    if gates::ALLOC_PID_TWO_PASS.present_in(env.kernel) {
+        for (i, &tid) in k.set_tid.iter().enumerate() {
+            if !range_ok(tid) {
+                return fail(EINVAL, format!("set_tid[{i}] outside [1, pid_max)"));
+            }
+            if !may_choose(level_of(i)) {
+                return fail(
+                    EPERM,
+                    format!(
+                        "set_tid[{i}] without CAP_CHECKPOINT_RESTORE/CAP_SYS_ADMIN over that level"
+                    ),
+                );
+            }
+        }
+        for (i, &tid) in k.set_tid.iter().enumerate() {
+            if in_use(level_of(i), tid) {
+                return fail(EEXIST, format!("set_tid[{i}] is in use"));
+            }
+            if tid != 1 && !has_reaper(level_of(i)) {
+                return fail(
+                    EINVAL,
+                    format!("set_tid[{i}] != 1 in a pid namespace without init"),
+                );
+            }
+        }
+        return Ok(());
+    }
+    for (i, &tid) in k.set_tid.iter().enumerate() {
+        let level = level_of(i);
+        if !range_ok(tid) {
+            return fail(EINVAL, format!("set_tid[{i}] outside [1, pid_max)"));
+        }
+        if tid != 1 && !has_reaper(level) {
+            return fail(
+                EINVAL,
+                format!("set_tid[{i}] != 1 in a pid namespace without init"),
+            );
+        }
+        if !may_choose(level) {
+            return fail(
+                EPERM,
+                format!(
+                    "set_tid[{i}] without CAP_CHECKPOINT_RESTORE/CAP_SYS_ADMIN over that level"
+                ),
+            );
+        }
+        if in_use(level, tid) {
+            return fail(EEXIST, format!("set_tid[{i}] is in use"));
+        }
+    }
+    Ok(())
+}
+
+/// `cgroup_css_set_fork()`: the descriptor must name an open cgroup2 directory.
+fn cgroup_can_fork(k: &KernelArgs) -> Stage {
+    match k.cgroup {
+        CgroupSpec::Created => Ok(()),
+        CgroupSpec::Fd(_) | CgroupSpec::NonCgroupDir => {
+            fail(EBADF, "cgroup is not an open cgroup2 directory")
+        }
+    }
+}

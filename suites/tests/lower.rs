@@ -1,0 +1,114 @@
+//! Lowering: the bytes each arch's payload receives.
+
+use cloneabi_arch::abi::LegacyCloneArg;
+use cloneabi_arch::{Arch, Endian, Sysno};
+use cloneabi_suites::catalog::all_cases;
+use cloneabi_suites::lower::lower;
+use cloneabi_suites::program::{Blob, CallKind, Target};
+use rstest::rstest;
+
+fn u64_at(bytes: &[u8], off: usize, endian: Endian) -> u64 {
+    let b: [u8; 8] = bytes[off..off + 8].try_into().unwrap();
+    match endian {
+        Endian::Little => u64::from_le_bytes(b),
+        Endian::Big => u64::from_be_bytes(b),
+    }
+}
+
+#[rstest]
+fn clone3_struct_is_in_target_byte_order(
+    #[values(
+        Arch::X86_64,
+        Arch::Aarch64,
+        Arch::S390x,
+        Arch::Powerpc64le,
+        Arch::Powerpc64
+    )]
+    arch: Arch,
+) {
+    let c = all_cases()
+        .into_iter()
+        .find(|c| c.id == "exit_signal.sigusr2")
+        .unwrap();
+    let p = lower(&c, arch);
+    assert_eq!(p.call, CallKind::Clone3);
+    assert_eq!(Some(p.syscall_nr), arch.syscall(Sysno::Clone3));
+    assert_eq!(
+        u64_at(&p.args, 32, arch.abi().endian),
+        12,
+        "exit_signal at offset 32"
+    );
+}
+
+#[rstest]
+fn legacy_arguments_follow_the_arch_order(
+    #[values(
+        Arch::X86_64,
+        Arch::Aarch64,
+        Arch::S390x,
+        Arch::Powerpc64le,
+        Arch::Powerpc64
+    )]
+    arch: Arch,
+) {
+    let c = all_cases()
+        .into_iter()
+        .find(|c| c.id == "legacy.order.tids_and_tls")
+        .unwrap();
+    let p = lower(&c, arch);
+    let order = arch.abi().legacy_clone.order();
+    let pos = |a: LegacyCloneArg| order.iter().position(|x| *x == a).unwrap() * 8;
+    assert_eq!(Some(p.syscall_nr), arch.syscall(Sysno::Clone));
+    assert_eq!(
+        u64_at(&p.args, pos(LegacyCloneArg::Flags), arch.abi().endian) & 0xff,
+        17
+    );
+    let fix = |t: Target| {
+        p.fixups
+            .iter()
+            .find(|f| f.target == t && f.blob == Blob::Args)
+            .map(|f| f.offset as usize)
+    };
+    assert_eq!(
+        fix(Target::ParentTidSlot),
+        Some(pos(LegacyCloneArg::ParentTid))
+    );
+    assert_eq!(
+        fix(Target::ChildTidSlot),
+        Some(pos(LegacyCloneArg::ChildTid))
+    );
+    assert_eq!(fix(Target::TlsArea), Some(pos(LegacyCloneArg::Tls)));
+    assert_eq!(fix(Target::StackBase), Some(pos(LegacyCloneArg::Stack)));
+}
+
+#[test]
+fn ppc64_and_s390x_use_the_backwards_orders() {
+    use LegacyCloneArg::*;
+    assert_eq!(
+        Arch::Powerpc64.abi().legacy_clone.order(),
+        [Flags, Stack, ParentTid, Tls, ChildTid]
+    );
+    assert_eq!(
+        Arch::S390x.abi().legacy_clone.order(),
+        [Stack, Flags, ParentTid, ChildTid, Tls]
+    );
+}
+
+#[test]
+fn pid_max_relative_pids_become_fixups() {
+    let c = all_cases()
+        .into_iter()
+        .find(|c| c.id == "set_tid.depth.03")
+        .unwrap();
+    let p = lower(&c, Arch::S390x);
+    let pid_fixups: Vec<_> = p
+        .fixups
+        .iter()
+        .filter(|f| f.target == Target::PidMax)
+        .collect();
+    assert_eq!(pid_fixups.len(), 3);
+    assert!(pid_fixups
+        .iter()
+        .all(|f| f.blob == Blob::SetTid && f.width == 4));
+    assert_eq!(p.set_tid.len(), 12);
+}
