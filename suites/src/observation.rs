@@ -69,8 +69,9 @@ pub struct ReceivedSignal {
     pub value: i32,
 }
 
-/// Namespace inode numbers in this order: pid (for children), time (for children), user,
-/// uts, ipc, net, mnt, cgroup. 0 where unreadable.
+/// Namespace inode numbers in this order: pid, time, user, uts, ipc, net, mnt, cgroup; 0
+/// where unreadable. The child reports its own; the caller reports `pid_for_children` and
+/// `time_for_children` for the first two, so each pair compares where the child lands.
 pub const NS_NAMES: [&str; 8] = ["pid", "time", "user", "uts", "ipc", "net", "mnt", "cgroup"];
 
 /// What the child saw.

@@ -120,8 +120,11 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
             }
         }
     }
+    // mm_release() clears child_tid (and wakes a futex waiter) only while another task
+    // still uses the mm: a CLONE_VM child. A child with its own mm exits without it.
+    let clears = f & CLONE_CHILD_CLEARTID != 0 && f & CLONE_VM != 0;
     if let Some(s) = slot_of(k.child_tid) {
-        match (f & CLONE_CHILD_SETTID != 0, f & CLONE_CHILD_CLEARTID != 0) {
+        match (f & CLONE_CHILD_SETTID != 0, clears) {
             (true, false) => {
                 checks.push(Check::SlotIsChildPid(s));
                 checks.push(Check::ChildSawChildTid);
@@ -148,7 +151,7 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     if case.behavior.pidfd_signal {
         checks.push(Check::PidfdSignalDelivered);
     }
-    if case.behavior.cleartid_waiter {
+    if case.behavior.cleartid_waiter && clears {
         checks.push(Check::CleartidWoke);
     }
     // Pids.
@@ -175,7 +178,9 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     if !k.legacy || f & NS_FLAGS_NEEDING_ADMIN != 0 {
         let mut new = Vec::new();
         let mut same = Vec::new();
-        let pid_new = f & CLONE_NEWPID != 0 || case.unshares_pid_ns();
+        // The caller's side is its pid_for_children/time_for_children: after
+        // unshare(CLONE_NEWPID) the child lands in that namespace, which is not new to it.
+        let pid_new = f & CLONE_NEWPID != 0;
         for (name, is_new) in [
             ("pid", pid_new),
             ("time", f & CLONE_NEWTIME != 0),
