@@ -113,7 +113,12 @@ pub struct Run {
 impl Run {
     /// `<arch>.<runner>.<kernel release>`: the JUnit classname and KTAP block name.
     pub fn key(&self) -> String {
-        format!("{}.{}.{}", self.arch, self.runner.as_str(), self.kernel.release)
+        format!(
+            "{}.{}.{}",
+            self.arch,
+            self.runner.as_str(),
+            self.kernel.release
+        )
     }
 }
 
@@ -147,4 +152,168 @@ pub struct CaseResult {
     /// Payload log lines or console excerpt for this case, when it broke.
     #[serde(default)]
     pub log: Option<String>,
+}
+
+/// Reason prefix that marks an ERROR as a timeout (KTAP `# TIMEOUT`).
+pub const TIMEOUT_PREFIX: &str = "timeout";
+/// Reason prefix that marks an ERROR as a case whose record the run lost (KCIDB `MISS`).
+pub const LOST_PREFIX: &str = "lost";
+
+impl CaseResult {
+    /// The case ran out of time: its reason starts with "timeout" (any case), or its raw
+    /// observation says `"timed_out": true`.
+    pub fn is_timeout(&self) -> bool {
+        starts_with_ci(&self.reason, TIMEOUT_PREFIX)
+            || self
+                .observation
+                .as_ref()
+                .and_then(|o| o.get("timed_out"))
+                .and_then(|v| v.as_bool())
+                .unwrap_or(false)
+    }
+
+    /// The run lost this case's record (the guest died first, the console dropped it): an
+    /// ERROR whose reason starts with "lost".
+    pub fn is_lost(&self) -> bool {
+        self.verdict == Verdict::Error && starts_with_ci(&self.reason, LOST_PREFIX)
+    }
+
+    /// FAIL or ERROR.
+    pub fn is_bad(&self) -> bool {
+        matches!(self.verdict, Verdict::Fail | Verdict::Error)
+    }
+}
+
+fn starts_with_ci(text: &str, prefix: &str) -> bool {
+    text.trim_start()
+        .get(..prefix.len())
+        .is_some_and(|head| head.eq_ignore_ascii_case(prefix))
+}
+
+/// Verdict counts of a set of results.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+pub struct Counts {
+    pub pass: usize,
+    pub fail: usize,
+    pub skip: usize,
+    pub error: usize,
+}
+
+impl Counts {
+    pub fn of<'a>(results: impl IntoIterator<Item = &'a CaseResult>) -> Counts {
+        let mut c = Counts::default();
+        for r in results {
+            c.add(r.verdict);
+        }
+        c
+    }
+
+    pub fn add(&mut self, v: Verdict) {
+        match v {
+            Verdict::Pass => self.pass += 1,
+            Verdict::Fail => self.fail += 1,
+            Verdict::Skip => self.skip += 1,
+            Verdict::Error => self.error += 1,
+        }
+    }
+
+    pub fn total(&self) -> usize {
+        self.pass + self.fail + self.skip + self.error
+    }
+}
+
+impl Run {
+    pub fn counts(&self) -> Counts {
+        Counts::of(&self.results)
+    }
+
+    /// The run broke, or one of its cases failed or errored.
+    pub fn is_bad(&self) -> bool {
+        self.error.is_some() || self.results.iter().any(CaseResult::is_bad)
+    }
+}
+
+impl Report {
+    /// One report holding the runs of all of `reports`, in order. Tool, host and creation
+    /// time come from the first; an empty slice gives an empty report.
+    pub fn merged(reports: &[Report]) -> Report {
+        let mut out = match reports.first() {
+            Some(first) => Report {
+                runs: Vec::new(),
+                ..first.clone()
+            },
+            None => Report {
+                schema_version: SCHEMA_VERSION,
+                tool: ToolInfo {
+                    name: "cloneabi".into(),
+                    version: String::new(),
+                },
+                created: String::new(),
+                host: HostInfo {
+                    hostname: String::new(),
+                    arch: String::new(),
+                    kernel_release: String::new(),
+                },
+                runs: Vec::new(),
+            },
+        };
+        for r in reports {
+            out.runs.extend(r.runs.iter().cloned());
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn case(verdict: Verdict, reason: &str) -> CaseResult {
+        CaseResult {
+            case: "clone3.x".into(),
+            arch: Arch::X86_64,
+            runner: RunnerKind::Native,
+            kernel: "6.12.0".into(),
+            verdict,
+            expected: String::new(),
+            observed: String::new(),
+            reason: reason.into(),
+            duration_us: 0,
+            expected_outcome: String::new(),
+            observed_outcome: String::new(),
+            observation: None,
+            log: None,
+        }
+    }
+
+    #[test]
+    fn timeout_and_lost_are_told_by_reason_prefix() {
+        assert!(case(Verdict::Error, "Timeout after 5 s").is_timeout());
+        assert!(!case(Verdict::Error, "child killed").is_timeout());
+        let mut c = case(Verdict::Error, "");
+        c.observation = Some(serde_json::json!({"timed_out": true}));
+        assert!(c.is_timeout());
+        assert!(case(Verdict::Error, "lost: guest died").is_lost());
+        // Only an ERROR can be lost.
+        assert!(!case(Verdict::Skip, "lost: guest died").is_lost());
+    }
+
+    #[test]
+    fn counts_and_merge() {
+        let c = Counts::of(&[
+            case(Verdict::Pass, ""),
+            case(Verdict::Fail, ""),
+            case(Verdict::Fail, ""),
+            case(Verdict::Error, ""),
+        ]);
+        assert_eq!(
+            (c.pass, c.fail, c.skip, c.error, c.total()),
+            (1, 2, 0, 1, 4)
+        );
+        let r = crate::sample::sample_report();
+        let m = Report::merged(&[r.clone(), r.clone()]);
+        assert_eq!(m.runs.len(), 2 * r.runs.len());
+        assert_eq!(m.created, r.created);
+        assert!(Report::merged(&[]).runs.is_empty());
+    }
 }

@@ -1,0 +1,104 @@
+//! The KCIDB output validates against the real kcidb-io v5.3 schema
+//! (fixtures/kcidb/kcidb-v5.3.schema.json, dumped from `kcidb_io.schema.V5_3.json`).
+
+use cloneabi_report::{kcidb, sample::sample_report};
+use serde_json::Value;
+use std::path::Path;
+
+fn validator() -> jsonschema::Validator {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("../fixtures/kcidb/kcidb-v5.3.schema.json");
+    let text = std::fs::read_to_string(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let mut schema: Value = serde_json::from_str(&text).unwrap();
+    // kcidb-io writes NUL as `\0` (Python `re` syntax), which ECMA-262 regexes (and so the
+    // jsonschema crate) reject; `\x00` means the same character in both.
+    let rewritten = rewrite_nul_escapes(&mut schema);
+    assert!(
+        rewritten > 10,
+        "expected the schema's [^\\0] patterns, found {rewritten}"
+    );
+    // The fixture is the v5.3 schema, not some other version.
+    assert_eq!(
+        schema["properties"]["version"]["properties"]["major"]["const"],
+        5
+    );
+    assert_eq!(
+        schema["properties"]["version"]["properties"]["minor"]["maximum"],
+        3
+    );
+    jsonschema::options()
+        .with_draft(jsonschema::Draft::Draft202012)
+        .should_validate_formats(true)
+        .build(&schema)
+        .expect("the kcidb schema compiles")
+}
+
+fn rewrite_nul_escapes(v: &mut Value) -> usize {
+    match v {
+        Value::Object(map) => {
+            let mut n = 0;
+            for (key, child) in map.iter_mut() {
+                if let (true, Value::String(p)) = (key == "pattern", &mut *child) {
+                    if p.contains("\\0") {
+                        *p = p.replace("\\0", "\\x00");
+                        n += 1;
+                    }
+                } else {
+                    n += rewrite_nul_escapes(child);
+                }
+            }
+            n
+        }
+        Value::Array(items) => items.iter_mut().map(rewrite_nul_escapes).sum(),
+        _ => 0,
+    }
+}
+
+fn errors(v: &jsonschema::Validator, doc: &Value) -> Vec<String> {
+    v.iter_errors(doc)
+        .map(|e| format!("{} at {}", e, e.instance_path()))
+        .collect()
+}
+
+#[test]
+fn sample_report_is_valid_kcidb_v5_3() {
+    let v = validator();
+    let doc: Value = serde_json::from_str(&kcidb::render(&sample_report())).unwrap();
+    let errs = errors(&v, &doc);
+    assert!(errs.is_empty(), "{errs:#?}");
+    assert!(!doc["tests"].as_array().unwrap().is_empty());
+}
+
+#[test]
+fn the_schema_rejects_what_we_promise_not_to_write() {
+    let v = validator();
+    let good: Value = serde_json::to_value(kcidb::to_kcidb(&sample_report())).unwrap();
+    // An extra property.
+    let mut bad = good.clone();
+    bad["tests"][0]["verdict"] = "PASS".into();
+    assert!(!errors(&v, &bad).is_empty(), "extra property accepted");
+    // A null.
+    let mut bad = good.clone();
+    bad["tests"][0]["log_excerpt"] = Value::Null;
+    assert!(!errors(&v, &bad).is_empty(), "null accepted");
+    // A status outside the enum.
+    let mut bad = good.clone();
+    bad["tests"][0]["status"] = "TIMEOUT".into();
+    assert!(!errors(&v, &bad).is_empty(), "bad status accepted");
+    // A path KCIDB does not allow.
+    let mut bad = good;
+    bad["tests"][0]["path"] = "clone3 size".into();
+    assert!(!errors(&v, &bad).is_empty(), "bad path accepted");
+}
+
+#[test]
+fn awkward_text_still_validates() {
+    let mut r = sample_report();
+    let c = &mut r.runs[0].results[0];
+    c.case = "clone3.odd case/with#chars".into();
+    c.verdict = cloneabi_suites::verdict::Verdict::Fail;
+    c.log = Some(format!("nul\0byte {}", "y".repeat(40_000)));
+    let doc: Value = serde_json::to_value(kcidb::to_kcidb(&r)).unwrap();
+    let errs = errors(&validator(), &doc);
+    assert!(errs.is_empty(), "{errs:#?}");
+}
