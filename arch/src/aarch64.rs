@@ -23,7 +23,10 @@ pub const ABI: ArchAbi = ArchAbi {
         ppc64_abi_version: None,
     },
     syscall_number,
-    legacy_clone: LegacyCloneVariant::Default,
+    // arm64 passes tls before child_tid, as CLONE_BACKWARDS does: glibc's and musl's
+    // aarch64 clone wrappers load x3 = tls, x4 = ctid, and under qemu-aarch64 the default
+    // order puts the child_tid slot's address in TPIDR_EL0 (the payload test shows it).
+    legacy_clone: LegacyCloneVariant::Backwards,
     syscall: SyscallConvention {
         instruction: "svc #0",
         number_register: "x8",

@@ -1,1 +1,11 @@
-//! placeholder
+//! Running cloneabi's payload: the batch protocol, the payload builds, the native sandbox,
+//! QEMU kernels, initramfs and boots, and the sessions that judge a run.
+
+pub mod initramfs;
+pub mod kernels;
+pub mod native;
+pub mod payload;
+pub mod protocol;
+pub mod qemu;
+pub mod session;
+pub mod system_session;

@@ -82,8 +82,12 @@ fn legacy_arguments_follow_the_arch_order(
 }
 
 #[test]
-fn ppc64_and_s390x_use_the_backwards_orders() {
+fn ppc64_arm64_and_s390x_use_the_backwards_orders() {
     use LegacyCloneArg::*;
+    assert_eq!(
+        Arch::Aarch64.abi().legacy_clone.order(),
+        [Flags, Stack, ParentTid, Tls, ChildTid]
+    );
     assert_eq!(
         Arch::Powerpc64.abi().legacy_clone.order(),
         [Flags, Stack, ParentTid, Tls, ChildTid]

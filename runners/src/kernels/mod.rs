@@ -1,0 +1,618 @@
+//! Kernel provisioning for the qemu-system runner.
+//!
+//! Debian kernel packages are resolved and downloaded with `apt-get` running on a private,
+//! per-(release, arch) apt state inside the cache (see [`apt`]); the host's apt configuration
+//! and state are never read or written. Only `boot/vmlinu[xz]-*` is kept.
+//! Big-endian ppc64 has no reachable Debian kernel: [`build_ppc64_be`] builds one from
+//! Debian's `linux-source-6.1`.
+//!
+//! Cache layout (root from [`Cache::from_env`]):
+//! ```text
+//! <cache>/kernels/<release>/<arch>/<package-version>/vmlinuz-<krel>   the image
+//! <cache>/kernels/<release>/<arch>/<package-version>/kernel.json      metadata, written last
+//! <cache>/apt/<release>/<dpkg-arch>/                                  private apt state
+//! <cache>/build/ppc64-be/<source-version>-<cfg-sha12>/                 BE build tree (removed after success)
+//! <cache>/locks/*.lock                                                 flock()s
+//! <cache>/tmp/                                                         staging, renamed into place
+//! ```
+//! A kernel directory is trusted only when `kernel.json` parses and the image's sha256
+//! matches it; anything else is treated as absent and replaced.
+
+pub mod apt;
+mod build;
+mod cache;
+pub mod identify;
+
+pub use build::{build_ppc64_be, cached_ppc64_be, PPC64_BE_CONFIG};
+pub use cache::{Cache, CacheLock};
+
+use cloneabi_arch::Arch;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+use std::fmt;
+use std::fs;
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+use std::str::FromStr;
+
+/// A Debian release cloneabi takes kernels from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Release {
+    /// Debian 12: 6.1 (with bookworm-updates and bookworm-security).
+    Bookworm,
+    /// bookworm-backports: 6.12 on all four Debian arches.
+    BookwormBackports,
+    /// Debian 13: 6.12 (with trixie-updates and trixie-security).
+    Trixie,
+}
+
+impl Release {
+    pub const ALL: [Release; 3] = [
+        Release::Bookworm,
+        Release::BookwormBackports,
+        Release::Trixie,
+    ];
+    /// The releases provisioned by default.
+    pub const DEFAULT: [Release; 2] = [Release::Bookworm, Release::BookwormBackports];
+
+    pub const fn name(self) -> &'static str {
+        match self {
+            Release::Bookworm => "bookworm",
+            Release::BookwormBackports => "bookworm-backports",
+            Release::Trixie => "trixie",
+        }
+    }
+
+    /// `(archive, suite)` pairs of the apt sources for this release; archive is
+    /// `debian` or `debian-security` on the mirror.
+    pub fn sources(self) -> &'static [(&'static str, &'static str)] {
+        match self {
+            Release::Bookworm => &[
+                ("debian", "bookworm"),
+                ("debian", "bookworm-updates"),
+                ("debian-security", "bookworm-security"),
+            ],
+            Release::BookwormBackports => &[("debian", "bookworm-backports")],
+            Release::Trixie => &[
+                ("debian", "trixie"),
+                ("debian", "trixie-updates"),
+                ("debian-security", "trixie-security"),
+            ],
+        }
+    }
+
+    /// Releases tried, in order, when this one's package cannot be downloaded; a fallback
+    /// is accepted only if it carries the same kernel series (major.minor).
+    pub fn fallbacks(self) -> &'static [Release] {
+        match self {
+            Release::Bookworm => &[],
+            Release::BookwormBackports => &[Release::Trixie],
+            Release::Trixie => &[Release::BookwormBackports],
+        }
+    }
+}
+
+impl fmt::Display for Release {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Release {
+    type Err = KernelError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let w = s.trim().to_ascii_lowercase();
+        Release::ALL
+            .into_iter()
+            .find(|r| r.name() == w || (w == "backports" && *r == Release::BookwormBackports))
+            .ok_or_else(|| {
+                KernelError::Other(format!(
+                    "unknown Debian release '{s}': use one of bookworm, bookworm-backports, trixie"
+                ))
+            })
+    }
+}
+
+/// Where a cached kernel came from.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "kebab-case")]
+pub enum Origin {
+    /// A Debian binary package, downloaded from `suite` (e.g. `bookworm-security`).
+    Debian {
+        suite: String,
+        /// The release the caller asked for, when the package came from a fallback.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        requested: Option<Release>,
+    },
+    /// Built by cloneabi from a Debian source package.
+    Built {
+        source_package: String,
+        source_version: String,
+        config_sha256: String,
+        build_seconds: f64,
+        compiler: String,
+    },
+}
+
+/// The metadata file of a cached kernel (`kernel.json`).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct KernelMeta {
+    pub schema: u32,
+    pub arch: String,
+    pub release: Release,
+    /// Binary package name, e.g. `linux-image-6.1.0-56-arm64`.
+    pub package: String,
+    pub package_version: String,
+    /// `uname -r` of the kernel, e.g. `6.1.0-56-arm64`.
+    pub kernel_release: String,
+    /// File name of the image inside the directory.
+    pub file: String,
+    pub size: u64,
+    pub sha256: String,
+    pub origin: Origin,
+    /// Seconds since the epoch at which the entry was written.
+    pub created: u64,
+}
+
+const META_SCHEMA: u32 = 1;
+const META_FILE: &str = "kernel.json";
+
+/// A verified kernel image in the cache.
+#[derive(Clone, Debug, PartialEq)]
+pub struct KernelImage {
+    pub arch: Arch,
+    pub release: Release,
+    /// The image (bzImage, gzip'd arm64 Image, s390x image or ELF vmlinux).
+    pub path: PathBuf,
+    pub dir: PathBuf,
+    pub meta: KernelMeta,
+}
+
+impl KernelImage {
+    pub fn package_version(&self) -> &str {
+        &self.meta.package_version
+    }
+    pub fn kernel_release(&self) -> &str {
+        &self.meta.kernel_release
+    }
+    /// `major.minor` of the kernel release, e.g. `6.12`.
+    pub fn series(&self) -> String {
+        series_of(&self.meta.kernel_release)
+    }
+
+    /// Load `dir/kernel.json` and check the image against it. `full` also recomputes the
+    /// sha256 (a size check otherwise).
+    pub fn load(dir: &Path, full: bool) -> Result<KernelImage, KernelError> {
+        let meta_path = dir.join(META_FILE);
+        let text = fs::read_to_string(&meta_path).map_err(|e| KernelError::io(&meta_path, e))?;
+        let meta: KernelMeta = serde_json::from_str(&text).map_err(|e| {
+            KernelError::Corrupt(format!("{}: unreadable metadata: {e}", meta_path.display()))
+        })?;
+        if meta.schema != META_SCHEMA {
+            return Err(KernelError::Corrupt(format!(
+                "{}: metadata schema {} (expected {META_SCHEMA})",
+                meta_path.display(),
+                meta.schema
+            )));
+        }
+        let arch: Arch = meta
+            .arch
+            .parse()
+            .map_err(|e| KernelError::Corrupt(format!("{}: {e}", meta_path.display())))?;
+        if meta.file.contains('/') || meta.file.is_empty() {
+            return Err(KernelError::Corrupt(format!(
+                "{}: bad file name",
+                meta_path.display()
+            )));
+        }
+        let path = dir.join(&meta.file);
+        let size = fs::metadata(&path)
+            .map_err(|e| KernelError::io(&path, e))?
+            .len();
+        if size != meta.size {
+            return Err(KernelError::Corrupt(format!(
+                "{}: {} bytes, metadata says {}",
+                path.display(),
+                size,
+                meta.size
+            )));
+        }
+        if full {
+            let sum = sha256_file(&path)?;
+            if sum != meta.sha256 {
+                return Err(KernelError::Corrupt(format!(
+                    "{}: sha256 {sum} does not match metadata {}",
+                    path.display(),
+                    meta.sha256
+                )));
+            }
+        }
+        Ok(KernelImage {
+            arch,
+            release: meta.release,
+            path,
+            dir: dir.to_path_buf(),
+            meta,
+        })
+    }
+
+    /// Recompute the sha256 and compare with the metadata.
+    pub fn verify(&self) -> Result<(), KernelError> {
+        KernelImage::load(&self.dir, true).map(|_| ())
+    }
+}
+
+/// Errors of kernel provisioning.
+#[derive(Debug)]
+pub enum KernelError {
+    /// The cache directory cannot be created or written.
+    CacheUnwritable {
+        path: PathBuf,
+        error: io::Error,
+    },
+    Io {
+        path: PathBuf,
+        error: io::Error,
+    },
+    /// A required host tool is missing; `install` is the command that fixes it.
+    MissingTools {
+        tools: Vec<String>,
+        install: String,
+    },
+    /// apt-get / apt-cache failed.
+    Apt {
+        command: String,
+        stderr: String,
+    },
+    /// The package could not be downloaded (404, hash mismatch...).
+    Download {
+        package: String,
+        version: String,
+        suite: String,
+        detail: String,
+    },
+    /// Nothing in the index provides a kernel for this arch.
+    NotFound(String),
+    /// A cached or downloaded file failed a check.
+    Corrupt(String),
+    /// The kernel build failed; `log` is the path of the full build log.
+    Build {
+        step: String,
+        log: PathBuf,
+        tail: String,
+    },
+    /// Every candidate suite failed; each attempt is listed.
+    AllFailed {
+        wanted: String,
+        attempts: Vec<String>,
+    },
+    Other(String),
+}
+
+impl KernelError {
+    pub(crate) fn io(path: &Path, error: io::Error) -> Self {
+        KernelError::Io {
+            path: path.to_path_buf(),
+            error,
+        }
+    }
+}
+
+impl fmt::Display for KernelError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KernelError::CacheUnwritable { path, error } => write!(
+                f,
+                "kernel cache {} is not writable ({error}); set CLONEABI_CACHE to a writable directory",
+                path.display()
+            ),
+            KernelError::Io { path, error } => write!(f, "{}: {error}", path.display()),
+            KernelError::MissingTools { tools, install } => write!(
+                f,
+                "missing build tools: {}; install them with `{install}`",
+                tools.join(", ")
+            ),
+            KernelError::Apt { command, stderr } => {
+                write!(f, "`{command}` failed: {}", stderr.trim())
+            }
+            KernelError::Download { package, version, suite, detail } => write!(
+                f,
+                "download of {package} {version} from {suite} failed: {}",
+                detail.trim()
+            ),
+            KernelError::NotFound(s) => write!(f, "{s}"),
+            KernelError::Corrupt(s) => write!(f, "corrupt cache entry: {s}"),
+            KernelError::Build { step, log, tail } => write!(
+                f,
+                "kernel build step `{step}` failed (full log: {}):\n{tail}",
+                log.display()
+            ),
+            KernelError::AllFailed { wanted, attempts } => {
+                write!(f, "could not provision {wanted}:")?;
+                for a in attempts {
+                    write!(f, "\n  - {a}")?;
+                }
+                Ok(())
+            }
+            KernelError::Other(s) => write!(f, "{s}"),
+        }
+    }
+}
+
+impl std::error::Error for KernelError {}
+
+/// `6.12.57+deb13-amd64` → `6.12`; `6.1.0-56-arm64` → `6.1`.
+pub fn series_of(kernel_release: &str) -> String {
+    let mut parts = kernel_release.split(|c: char| !c.is_ascii_digit());
+    match (parts.next(), parts.next()) {
+        (Some(a), Some(b)) if !a.is_empty() && !b.is_empty() => format!("{a}.{b}"),
+        _ => kernel_release.to_string(),
+    }
+}
+
+pub(crate) fn sha256_file(path: &Path) -> Result<String, KernelError> {
+    let mut f = fs::File::open(path).map_err(|e| KernelError::io(path, e))?;
+    let mut h = Sha256::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = f.read(&mut buf).map_err(|e| KernelError::io(path, e))?;
+        if n == 0 {
+            break;
+        }
+        h.update(&buf[..n]);
+    }
+    Ok(hex(&h.finalize()))
+}
+
+pub(crate) fn sha256_bytes(b: &[u8]) -> String {
+    hex(&Sha256::digest(b))
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+pub(crate) fn now_secs() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+/// Every kernel in the cache that passes the cheap (size) check, sorted by arch, release
+/// and package version (newest last). Corrupt entries are skipped.
+pub fn list(cache: &Cache) -> Vec<KernelImage> {
+    let mut out = Vec::new();
+    let root = cache.kernels_dir();
+    for release in Release::ALL {
+        for arch in Arch::ALL {
+            let d = root.join(release.name()).join(arch.name());
+            let Ok(rd) = fs::read_dir(&d) else { continue };
+            for e in rd.flatten() {
+                if let Ok(k) = KernelImage::load(&e.path(), false) {
+                    if k.arch == arch && k.release == release {
+                        out.push(k);
+                    }
+                }
+            }
+        }
+    }
+    out.sort_by(|a, b| {
+        (a.arch, a.release)
+            .cmp(&(b.arch, b.release))
+            .then_with(|| apt::compare_versions(&a.meta.package_version, &b.meta.package_version))
+    });
+    out
+}
+
+/// The newest cached kernel for `(release, arch)`, fully verified (sha256), without any
+/// network access. A kernel fetched for `release` through a fallback suite is found too.
+pub fn cached(release: Release, arch: Arch, cache: &Cache) -> Option<KernelImage> {
+    let mut all: Vec<KernelImage> = list(cache)
+        .into_iter()
+        .filter(|k| k.arch == arch)
+        .filter(|k| {
+            k.release == release
+                || matches!(&k.meta.origin, Origin::Debian { requested: Some(r), .. } if *r == release)
+        })
+        .collect();
+    // Prefer entries of the release itself over fallbacks, then the newest.
+    all.sort_by(|a, b| {
+        (a.release == release)
+            .cmp(&(b.release == release))
+            .then_with(|| apt::compare_versions(&a.meta.package_version, &b.meta.package_version))
+    });
+    while let Some(k) = all.pop() {
+        if k.verify().is_ok() {
+            return Some(k);
+        }
+    }
+    None
+}
+
+/// Resolve the newest kernel package of `release` for `arch`, download it unless the same
+/// package version is cached already, and return the verified cached image.
+///
+/// On a download failure (404, hash mismatch) the release's fallbacks carrying the same
+/// kernel series are tried; the returned image then records the suite it came from.
+pub fn fetch(release: Release, arch: Arch, cache: &Cache) -> Result<KernelImage, KernelError> {
+    let Some(flavour) = arch.abi().debian.kernel_flavour else {
+        return Err(KernelError::NotFound(format!(
+            "Debian has no kernel package for {arch}; use build_ppc64_be() (`cloneabi kernels build-ppc64`)"
+        )));
+    };
+    let mut attempts = Vec::new();
+    let mut series: Option<String> = None;
+    for (i, rel) in std::iter::once(release)
+        .chain(release.fallbacks().iter().copied())
+        .enumerate()
+    {
+        let requested = (i > 0).then_some(release);
+        match fetch_one(rel, arch, flavour, cache, requested, series.as_deref()) {
+            Ok(k) => {
+                if i > 0 {
+                    eprintln!(
+                        "cloneabi: {release} {arch} kernel unavailable; using {} {} from {rel} (same {} series)",
+                        k.meta.package,
+                        k.meta.package_version,
+                        k.series()
+                    );
+                }
+                return Ok(k);
+            }
+            Err((e, resolved_series)) => {
+                attempts.push(format!("{rel}: {e}"));
+                if series.is_none() {
+                    series = resolved_series;
+                }
+                // Only a failed download of a resolved package justifies a fallback; with
+                // no series known, a fallback could silently change the kernel version.
+                if series.is_none() {
+                    break;
+                }
+            }
+        }
+    }
+    Err(KernelError::AllFailed {
+        wanted: format!("{release} kernel for {arch}"),
+        attempts,
+    })
+}
+
+/// One attempt at one release. On error, also returns the kernel series that was
+/// resolved (if any) so the caller can pick a fallback with the same series.
+fn fetch_one(
+    rel: Release,
+    arch: Arch,
+    flavour: &str,
+    cache: &Cache,
+    requested: Option<Release>,
+    want_series: Option<&str>,
+) -> Result<KernelImage, (KernelError, Option<String>)> {
+    let dpkg = arch.abi().debian.dpkg_arch;
+    let _lock = cache
+        .lock(&format!("apt-{}-{dpkg}", rel.name()))
+        .map_err(|e| (e, None))?;
+    let state = apt::AptState::new(cache, rel, dpkg).map_err(|e| (e, None))?;
+    state.update_if_stale().map_err(|e| (e, None))?;
+    let pkg = state.resolve_kernel(flavour).map_err(|e| (e, None))?;
+    let krel = pkg.name.trim_start_matches("linux-image-").to_string();
+    let s = series_of(&krel);
+    if let Some(w) = want_series {
+        if w != s {
+            return Err((
+                KernelError::NotFound(format!(
+                    "{rel} carries {} {} (series {s}), not series {w}",
+                    pkg.name, pkg.version
+                )),
+                None,
+            ));
+        }
+    }
+    let dir = cache
+        .kernels_dir()
+        .join(rel.name())
+        .join(arch.name())
+        .join(sanitize(&pkg.version));
+    if let Ok(k) = KernelImage::load(&dir, true) {
+        return Ok(k);
+    }
+    let res = (|| {
+        let staging = cache.staging()?;
+        let deb = state.download(&pkg, staging.path())?;
+        let unpack = staging.path().join("unpack");
+        apt::dpkg_extract(&deb, &unpack)?;
+        let boot = unpack.join("boot");
+        let image = fs::read_dir(&boot)
+            .map_err(|e| KernelError::io(&boot, e))?
+            .flatten()
+            .map(|e| e.path())
+            .find(|p| {
+                p.file_name()
+                    .and_then(|n| n.to_str())
+                    .is_some_and(|n| n.starts_with("vmlinuz-") || n.starts_with("vmlinux-"))
+            })
+            .ok_or_else(|| {
+                KernelError::NotFound(format!(
+                    "{} {} has no boot/vmlinu[xz]-*",
+                    pkg.name, pkg.version
+                ))
+            })?;
+        let file = image.file_name().unwrap().to_string_lossy().into_owned();
+        let kernel_release = file[8..].to_string();
+        let found = identify::identify(&image)
+            .map_err(|e| KernelError::Corrupt(format!("{} {}: {e}", pkg.name, pkg.version)))?;
+        if found.arch != arch {
+            return Err(KernelError::Corrupt(format!(
+                "{} {} holds a {} kernel, expected {arch}",
+                pkg.name, pkg.version, found.arch
+            )));
+        }
+        let entry = staging.path().join("entry");
+        fs::create_dir(&entry).map_err(|e| KernelError::io(&entry, e))?;
+        fs::rename(&image, entry.join(&file)).map_err(|e| KernelError::io(&image, e))?;
+        let sha256 = sha256_file(&entry.join(&file))?;
+        let size = fs::metadata(entry.join(&file))
+            .map_err(|e| KernelError::io(&entry, e))?
+            .len();
+        let meta = KernelMeta {
+            schema: META_SCHEMA,
+            arch: arch.name().to_string(),
+            release: rel,
+            package: pkg.name.clone(),
+            package_version: pkg.version.clone(),
+            kernel_release,
+            file,
+            size,
+            sha256,
+            origin: Origin::Debian {
+                suite: pkg.suite.clone(),
+                requested,
+            },
+            created: now_secs(),
+        };
+        cache.commit_entry(&entry, &meta, &dir)
+    })();
+    res.map_err(|e| (e, Some(s)))
+}
+
+/// Package versions may contain ':' (epochs) and '~'; keep directory names plain.
+pub(crate) fn sanitize(v: &str) -> String {
+    v.chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || "+.-_~".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn series_from_debian_kernel_releases() {
+        assert_eq!(series_of("6.1.0-56-arm64"), "6.1");
+        assert_eq!(series_of("6.12.57+deb13-amd64"), "6.12");
+        assert_eq!(series_of("6.12.43+deb12-powerpc64le"), "6.12");
+    }
+
+    #[test]
+    fn release_names_round_trip() {
+        for r in Release::ALL {
+            assert_eq!(r.name().parse::<Release>().unwrap(), r);
+        }
+        assert!("sid".parse::<Release>().is_err());
+        assert_eq!(Release::Trixie.fallbacks(), &[Release::BookwormBackports]);
+    }
+
+    #[test]
+    fn sanitize_keeps_debian_versions_readable() {
+        assert_eq!(sanitize("6.1.192-2"), "6.1.192-2");
+        assert_eq!(sanitize("1:2.3~bpo12+1"), "1_2.3~bpo12+1");
+    }
+}

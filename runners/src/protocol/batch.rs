@@ -1,0 +1,326 @@
+//! Encoding of a batch (docs/PROTOCOL.md, "Batch").
+
+use super::{crc32, BATCH_MAGIC, PROTOCOL_VERSION};
+use cloneabi_arch::{Arch, Sysno};
+use cloneabi_suites::program::{
+    Blob, CallKind, Disposition, Placement, Program, SetupOp, SizeArg, Target,
+};
+
+/// The syscall table every batch carries, in wire order (index = position). The child
+/// side of the payload issues these numbers and nothing else.
+pub const SYSCALL_TABLE: [Sysno; 16] = [
+    Sysno::Clone3,
+    Sysno::Clone,
+    Sysno::Exit,
+    Sysno::Getpid,
+    Sysno::Gettid,
+    Sysno::Getppid,
+    Sysno::Openat,
+    Sysno::Read,
+    Sysno::Write,
+    Sysno::Close,
+    Sysno::Readlinkat,
+    Sysno::RtSigaction,
+    Sysno::RtSigtimedwait,
+    Sysno::Futex,
+    Sysno::PidfdSendSignal,
+    Sysno::ArchPrctl,
+];
+
+/// A cgroup2 hierarchy the payload mounts (option bit 3).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CgroupSetup {
+    /// Where to mount cgroup2 (created if missing), e.g. `/sys/fs/cgroup/unified`.
+    pub mount_point: String,
+    /// Run directory created under it, unique per run; every `CgroupMkdir` goes inside.
+    pub run_dir: String,
+}
+
+/// Batch-wide options (the `options` word plus the cgroup paths).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct BatchOptions {
+    /// Bit 0: write every record twice (consoles shared with printk).
+    pub write_twice: bool,
+    /// Bit 1: `reboot(RB_POWER_OFF)` at the end (the payload is a guest's /init).
+    pub power_off: bool,
+    /// Bit 2: private mounts and a fresh procfs on /proc.
+    pub mount_proc: bool,
+    /// Bit 3 when `Some`.
+    pub cgroup: Option<CgroupSetup>,
+}
+
+impl BatchOptions {
+    /// The `options` word.
+    pub fn bits(&self) -> u32 {
+        (self.write_twice as u32)
+            | (self.power_off as u32) << 1
+            | (self.mount_proc as u32) << 2
+            | (self.cgroup.is_some() as u32) << 3
+    }
+}
+
+fn put_u8(out: &mut Vec<u8>, v: u8) {
+    out.push(v);
+}
+fn put_u32(out: &mut Vec<u8>, v: u32) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+fn put_u64(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(&v.to_le_bytes());
+}
+fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
+    put_u32(
+        out,
+        u32::try_from(b.len()).expect("field longer than 4 GiB"),
+    );
+    out.extend_from_slice(b);
+}
+
+fn target_code(t: Target) -> u8 {
+    match t {
+        Target::StackBase => 0,
+        Target::PidfdSlot => 1,
+        Target::ChildTidSlot => 2,
+        Target::ParentTidSlot => 3,
+        Target::TlsArea => 4,
+        Target::SetTidArray => 5,
+        Target::UnmappedPage => 6,
+        Target::PidMax => 7,
+        Target::CgroupFd => 8,
+        Target::DirFd => 9,
+        Target::PageSize => 10,
+    }
+}
+
+/// The wire bytes of one case (without its length prefix).
+pub fn encode_case(case_index: u32, p: &Program) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128 + p.args.len() + p.set_tid.len());
+    put_u32(&mut out, case_index);
+    put_u32(
+        &mut out,
+        match p.call {
+            CallKind::Clone3 => 1,
+            CallKind::LegacyClone => 2,
+        },
+    );
+    put_u32(&mut out, p.syscall_nr);
+    let (mode, value) = match p.size {
+        SizeArg::Literal(v) => (0u32, v),
+        SizeArg::PageSizePlus(d) => (1u32, d as u64),
+    };
+    put_u32(&mut out, mode);
+    put_u64(&mut out, value);
+    let (placement, arg) = match p.placement {
+        Placement::Normal => (0u32, 0u32),
+        Placement::Null => (1, 0),
+        Placement::Unmapped => (2, 0),
+        Placement::GuardAfter { mapped } => (3, mapped),
+    };
+    put_u32(&mut out, placement);
+    put_u32(&mut out, arg);
+    let b = &p.behavior;
+    put_u32(
+        &mut out,
+        (b.child_holds as u32)
+            | (b.pidfd_signal as u32) << 1
+            | (b.cleartid_waiter as u32) << 2
+            | (b.read_cgroup_procs as u32) << 3
+            | (b.no_reap as u32) << 4,
+    );
+    put_u32(&mut out, p.stack_len);
+    put_u32(&mut out, p.timeout_ms);
+    put_bytes(&mut out, &p.args);
+    put_bytes(&mut out, &p.set_tid);
+    put_u32(&mut out, p.fixups.len() as u32);
+    for f in &p.fixups {
+        put_u8(
+            &mut out,
+            match f.blob {
+                Blob::Args => 0,
+                Blob::SetTid => 1,
+            },
+        );
+        put_u8(&mut out, f.width);
+        put_u8(&mut out, target_code(f.target));
+        put_u8(&mut out, 0);
+        put_u32(&mut out, f.offset);
+        put_u64(&mut out, f.addend as u64);
+    }
+    put_u32(&mut out, p.setup.len() as u32);
+    for op in &p.setup {
+        match op {
+            SetupOp::Unshare { flags } => {
+                put_u32(&mut out, 1);
+                put_u64(&mut out, *flags);
+            }
+            SetupOp::ForkInto => put_u32(&mut out, 2),
+            SetupOp::Capset {
+                effective,
+                permitted,
+                inheritable,
+            } => {
+                put_u32(&mut out, 3);
+                put_u64(&mut out, *effective);
+                put_u64(&mut out, *permitted);
+                put_u64(&mut out, *inheritable);
+            }
+            SetupOp::Sigaction { signo, disposition } => {
+                put_u32(&mut out, 4);
+                put_u32(&mut out, *signo);
+                put_u32(
+                    &mut out,
+                    match disposition {
+                        Disposition::Default => 0,
+                        Disposition::Ignore => 1,
+                        Disposition::Handler => 2,
+                    },
+                );
+            }
+            SetupOp::CgroupMkdir { name } => {
+                put_u32(&mut out, 5);
+                put_bytes(&mut out, name.as_bytes());
+            }
+            SetupOp::CgroupWrite { path, content } => {
+                put_u32(&mut out, 6);
+                put_bytes(&mut out, path.as_bytes());
+                put_bytes(&mut out, content.as_bytes());
+            }
+            SetupOp::OpenDir { path } => {
+                put_u32(&mut out, 7);
+                put_bytes(&mut out, path.as_bytes());
+            }
+        }
+    }
+    out
+}
+
+/// Encodes a whole batch for `arch`: header, the arch's syscall table (`u32::MAX` where
+/// the arch has no such syscall), options and every `(case_index, program)`.
+pub fn encode_batch(arch: Arch, options: &BatchOptions, programs: &[(u32, Program)]) -> Vec<u8> {
+    let mut body = Vec::new();
+    put_u32(&mut body, SYSCALL_TABLE.len() as u32);
+    for nr in SYSCALL_TABLE {
+        put_u32(&mut body, arch.syscall(nr).unwrap_or(u32::MAX));
+    }
+    put_u32(&mut body, options.bits());
+    let (mount, run) = match &options.cgroup {
+        Some(c) => (c.mount_point.as_str(), c.run_dir.as_str()),
+        None => ("", ""),
+    };
+    put_bytes(&mut body, mount.as_bytes());
+    put_bytes(&mut body, run.as_bytes());
+    put_u32(&mut body, programs.len() as u32);
+    for (index, program) in programs {
+        put_bytes(&mut body, &encode_case(*index, program));
+    }
+
+    let total = 24 + body.len();
+    let mut out = Vec::with_capacity(total);
+    out.extend_from_slice(BATCH_MAGIC);
+    put_u32(&mut out, PROTOCOL_VERSION);
+    put_u32(
+        &mut out,
+        u32::try_from(total).expect("batch longer than 4 GiB"),
+    );
+    put_u32(&mut out, crc32(&body));
+    put_u32(&mut out, 0);
+    out.extend_from_slice(&body);
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use cloneabi_suites::program::{Behavior, Fixup};
+
+    fn program() -> Program {
+        Program {
+            call: CallKind::Clone3,
+            syscall_nr: 435,
+            args: vec![1, 2, 3],
+            size: SizeArg::PageSizePlus(-8),
+            placement: Placement::GuardAfter { mapped: 88 },
+            set_tid: vec![9; 4],
+            fixups: vec![Fixup {
+                blob: Blob::Args,
+                offset: 0,
+                width: 8,
+                target: Target::CgroupFd,
+                addend: -1,
+            }],
+            setup: vec![
+                SetupOp::ForkInto,
+                SetupOp::CgroupWrite {
+                    path: "a/cgroup.subtree_control".into(),
+                    content: "+pids".into(),
+                },
+            ],
+            behavior: Behavior {
+                pidfd_signal: true,
+                no_reap: true,
+                ..Behavior::default()
+            },
+            stack_len: 65536,
+            timeout_ms: 5000,
+        }
+    }
+
+    #[test]
+    fn header_is_framed_and_checksummed() {
+        let b = encode_batch(Arch::S390x, &BatchOptions::default(), &[(7, program())]);
+        assert_eq!(&b[0..8], b"CLNEABI1");
+        assert_eq!(u32::from_le_bytes(b[8..12].try_into().unwrap()), 1);
+        assert_eq!(
+            u32::from_le_bytes(b[12..16].try_into().unwrap()) as usize,
+            b.len()
+        );
+        assert_eq!(
+            u32::from_le_bytes(b[16..20].try_into().unwrap()),
+            crc32(&b[24..])
+        );
+        // syscall table: 16 entries, s390x clone = 120, no arch_prctl.
+        assert_eq!(u32::from_le_bytes(b[24..28].try_into().unwrap()), 16);
+        let entry = |i: usize| u32::from_le_bytes(b[28 + 4 * i..32 + 4 * i].try_into().unwrap());
+        assert_eq!(entry(0), 435);
+        assert_eq!(entry(1), 120);
+        assert_eq!(entry(15), u32::MAX);
+    }
+
+    #[test]
+    fn case_fields_land_where_the_protocol_says() {
+        let c = encode_case(7, &program());
+        let u32at = |o: usize| u32::from_le_bytes(c[o..o + 4].try_into().unwrap());
+        assert_eq!(u32at(0), 7);
+        assert_eq!(u32at(4), 1);
+        assert_eq!(u32at(8), 435);
+        assert_eq!(u32at(12), 1);
+        assert_eq!(i64::from_le_bytes(c[16..24].try_into().unwrap()), -8);
+        assert_eq!((u32at(24), u32at(28)), (3, 88));
+        assert_eq!(u32at(32), 0b10010);
+        assert_eq!((u32at(36), u32at(40)), (65536, 5000));
+        assert_eq!(u32at(44), 3);
+        assert_eq!(&c[48..51], &[1, 2, 3]);
+        // set_tid, then one fixup
+        let f = 51 + 4 + 4 + 4;
+        assert_eq!(u32at(f - 4), 1);
+        assert_eq!(&c[f..f + 4], &[0, 8, 8, 0]);
+        assert_eq!(i64::from_le_bytes(c[f + 8..f + 16].try_into().unwrap()), -1);
+        assert_eq!(u32at(f + 16), 2);
+        assert_eq!(u32at(f + 20), 2);
+        assert_eq!(u32at(f + 24), 6);
+    }
+
+    #[test]
+    fn option_bits() {
+        let o = BatchOptions {
+            write_twice: true,
+            power_off: false,
+            mount_proc: true,
+            cgroup: Some(CgroupSetup {
+                mount_point: "/cg".into(),
+                run_dir: "r1".into(),
+            }),
+        };
+        assert_eq!(o.bits(), 0b1101);
+    }
+}

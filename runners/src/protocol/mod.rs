@@ -1,0 +1,34 @@
+//! The wire protocol between cloneabi and the payload (docs/PROTOCOL.md).
+//!
+//! [`batch`] encodes what the payload runs; [`records`] parses what it answers. All
+//! integers of the protocol itself are little-endian; the two opaque blobs of a case are in
+//! the target's byte order already (the arch crate made them).
+
+pub mod batch;
+pub mod records;
+
+pub use batch::{encode_batch, encode_case, BatchOptions, CgroupSetup, SYSCALL_TABLE};
+pub use records::{encode_record, CorruptRecord, ParseReport, Record, RecordBody, RecordParser};
+
+/// Version of the batch format and of the record bodies.
+pub const PROTOCOL_VERSION: u32 = 1;
+
+/// The first 8 bytes of every batch.
+pub const BATCH_MAGIC: &[u8; 8] = b"CLNEABI1";
+
+/// The marker every record line starts with.
+pub const RECORD_MARKER: &str = "@CLONEABI ";
+
+/// IEEE CRC-32 (zlib/PNG), as the payload computes it.
+pub fn crc32(bytes: &[u8]) -> u32 {
+    crc32fast::hash(bytes)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn crc32_is_the_ieee_one() {
+        // The check value of CRC-32/ISO-HDLC.
+        assert_eq!(super::crc32(b"123456789"), 0xCBF4_3926);
+    }
+}
