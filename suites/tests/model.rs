@@ -3,7 +3,6 @@
 use cloneabi_arch::{Arch, KernelVersion};
 use cloneabi_suites::case::{Call, Case, SetTidSpec};
 use cloneabi_suites::catalog::all_cases;
-use cloneabi_suites::errno::*;
 use cloneabi_suites::model::{predict, Expectation, ModelEnv};
 use rstest::rstest;
 

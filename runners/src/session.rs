@@ -1,0 +1,330 @@
+//! One run of the suite on one target: lower the cases, ship the batch, collect the records,
+//! and judge every case against the model. Runners only move bytes; judging happens here,
+//! the same way for every runner.
+
+use crate::payload::Payload;
+use crate::protocol::records::{RecordBody, RecordParser};
+use cloneabi_arch::{Arch, KernelVersion};
+use cloneabi_report::model::{CaseResult, KernelInfo, QemuInfo, Run, RunnerKind};
+use cloneabi_suites::case::{Call, Case};
+use cloneabi_suites::judge::{clone3_gap, judge};
+use cloneabi_suites::lower::lower;
+use cloneabi_suites::model::{gates, predict, ModelEnv};
+use cloneabi_suites::observation::{EnvReport, Observation};
+use cloneabi_suites::program::Program;
+use cloneabi_suites::verdict::Verdict;
+use std::collections::HashMap;
+use std::time::Duration;
+
+/// The cases lowered for one arch, indexed by their position in `cases`.
+pub fn programs(cases: &[Case], arch: Arch) -> Vec<(u32, Program)> {
+    cases
+        .iter()
+        .enumerate()
+        .map(|(i, c)| (i as u32, lower(c, arch)))
+        .collect()
+}
+
+/// What a runner brings back, before judging.
+#[derive(Debug)]
+pub struct RawRun {
+    pub arch: Arch,
+    pub runner: RunnerKind,
+    /// Everything the payload (or the console) printed.
+    pub output: Vec<u8>,
+    pub wall_time: Duration,
+    pub payload: Payload,
+    /// Absolute pid-namespace level the payload ran at.
+    pub payload_level: u32,
+    pub kernel_package: Option<(String, String)>,
+    pub qemu: Option<QemuInfo>,
+    /// The runner's own failure (timeout, crash, panic), if any.
+    pub failure: Option<String>,
+}
+
+/// The last `max` bytes of output, as text.
+pub fn excerpt(output: &[u8], max: usize) -> String {
+    let start = output.len().saturating_sub(max);
+    String::from_utf8_lossy(&output[start..]).into_owned()
+}
+
+fn model_env(arch: Arch, env: &EnvReport, kernel: KernelVersion, payload_level: u32) -> ModelEnv {
+    const CAP_SYS_ADMIN: u64 = 1 << 21;
+    ModelEnv {
+        arch,
+        kernel,
+        page_size: env.page_size,
+        pid_max: env.pid_max as i64,
+        payload_level,
+        caller_is_admin: env.cap_effective & CAP_SYS_ADMIN != 0,
+        cgroup2_errno: env.cgroup2_errno,
+        time_ns: env.time_ns,
+    }
+}
+
+/// The upstream kernel version. Debian's `uname -r` says `6.1.0-56-amd64` for every 6.1.y
+/// point release; its `uname -v` names the real one (`... Debian 6.1.192-2 (...)`), which
+/// the stable-backport gates need.
+pub fn upstream_version(release: &str, version: &str) -> Option<KernelVersion> {
+    let from_version = version
+        .split_whitespace()
+        .skip_while(|w| *w != "Debian")
+        .nth(1)
+        .and_then(KernelVersion::parse_release);
+    from_version.or_else(|| KernelVersion::parse_release(release))
+}
+
+/// Judges every case of a raw run.
+pub fn judge_run(cases: &[Case], raw: RawRun) -> Run {
+    let mut parser = RecordParser::new();
+    let mut records = parser.push(&raw.output);
+    records.extend(parser.finish());
+    let parse = parser.report();
+    let mut env: Option<EnvReport> = None;
+    let mut observations: HashMap<u32, Observation> = HashMap::new();
+    let mut logs = Vec::new();
+    for r in records {
+        match r.body {
+            RecordBody::Env(e) => env = Some(e),
+            RecordBody::Observation(o) => {
+                observations.insert(o.case_index, *o);
+            }
+            RecordBody::Log(l) => logs.push(l),
+            RecordBody::End { .. } => {}
+        }
+    }
+    let mut findings: Vec<String> = logs.iter().map(|l| format!("payload: {l}")).collect();
+    if !parse.corrupted.is_empty() || !parse.missing_seqs.is_empty() {
+        findings.push(format!(
+            "{} record(s) corrupted beyond recovery and {} missing on the output channel",
+            parse.corrupted.len(),
+            parse.missing_seqs.len()
+        ));
+    }
+    let mut failure = raw.failure.clone();
+    if failure.is_none() && !parse.ended {
+        failure = Some("the payload stopped before its end record".into());
+    }
+    let release = env
+        .as_ref()
+        .map(|e| e.uname_release.clone())
+        .unwrap_or_default();
+    let kernel_version = env
+        .as_ref()
+        .and_then(|e| upstream_version(&e.uname_release, &e.uname_version));
+    let model = match (&env, kernel_version) {
+        (Some(e), Some(k)) => Some(model_env(raw.arch, e, k, raw.payload_level)),
+        _ => None,
+    };
+    let gap = match (&env, kernel_version) {
+        (Some(e), Some(k)) => clone3_gap(
+            e,
+            gates::has_clone3(raw.arch, k),
+            raw.runner == RunnerKind::QemuUser,
+        ),
+        _ => None,
+    };
+    if let Some(g) = &gap {
+        findings.push(g.finding());
+    }
+    let console = excerpt(&raw.output, 4000);
+    let results = cases
+        .iter()
+        .enumerate()
+        .map(|(i, case)| {
+            let base = CaseResult {
+                case: case.id.clone(),
+                arch: raw.arch,
+                runner: raw.runner,
+                kernel: release.clone(),
+                verdict: Verdict::Error,
+                expected: String::new(),
+                observed: String::new(),
+                reason: String::new(),
+                duration_us: 0,
+                expected_outcome: String::new(),
+                observed_outcome: "none".into(),
+                observation: None,
+                log: None,
+            };
+            let Some(model) = &model else {
+                return CaseResult {
+                    reason: match &failure {
+                        Some(f) => format!("the run broke before this case: {f}"),
+                        None => "the payload reported no usable environment record".into(),
+                    },
+                    log: Some(console.clone()),
+                    ..base
+                };
+            };
+            let expectation = predict(case, model);
+            let Some(obs) = observations.get(&(i as u32)) else {
+                return CaseResult {
+                    expected: expectation.describe(),
+                    expected_outcome: expectation.outcome(),
+                    reason: format!(
+                        "lost: no observation arrived for this case ({})",
+                        failure
+                            .as_deref()
+                            .unwrap_or("record lost on the output channel")
+                    ),
+                    log: Some(console.clone()),
+                    ..base
+                };
+            };
+            let is_clone3 = matches!(case.call, Call::Clone3(_));
+            let j = judge(&expectation, obs, is_clone3, gap.as_ref());
+            let broke = matches!(j.verdict, Verdict::Fail | Verdict::Error);
+            CaseResult {
+                verdict: j.verdict,
+                expected: j.expected,
+                observed: j.observed,
+                reason: j.reason,
+                duration_us: obs.duration_us,
+                expected_outcome: j.expected_outcome,
+                observed_outcome: j.observed_outcome,
+                observation: serde_json::to_value(obs).ok(),
+                log: broke.then(|| logs.join("\n")).filter(|l| !l.is_empty()),
+                ..base
+            }
+        })
+        .collect();
+    let (package, package_version) = raw.kernel_package.clone().unzip();
+    Run {
+        arch: raw.arch,
+        runner: raw.runner,
+        kernel: KernelInfo {
+            release,
+            version: env
+                .as_ref()
+                .map(|e| e.uname_version.clone())
+                .unwrap_or_default(),
+            package,
+            package_version,
+        },
+        qemu: raw.qemu.clone(),
+        payload_build_id: raw.payload.build_id.clone(),
+        env,
+        findings,
+        error: failure.clone(),
+        console_excerpt: failure.as_ref().map(|_| console.clone()),
+        wall_time_ms: raw.wall_time.as_millis() as u64,
+        results,
+    }
+}
+
+/// Options of a native run.
+#[derive(Clone, Debug, Default)]
+pub struct NativeRun {
+    pub sandbox: crate::native::NativeOptions,
+}
+
+/// Why a run could not start at all.
+#[derive(Debug)]
+pub struct StartError(pub String);
+
+impl std::fmt::Display for StartError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// Runs every case natively on the host's arch.
+pub fn run_native(cases: &[Case], opts: &NativeRun) -> Result<Run, StartError> {
+    use crate::protocol::batch::{encode_batch, BatchOptions, CgroupSetup};
+    let arch = Arch::host().ok_or_else(|| {
+        StartError(format!(
+            "the native runner needs a covered host arch; this host is {}",
+            std::env::consts::ARCH
+        ))
+    })?;
+    let payload = crate::payload::provide(arch).map_err(|e| StartError(e.to_string()))?;
+    let dir = tempfile::Builder::new()
+        .prefix("cloneabi-native-")
+        .tempdir()
+        .map_err(|e| {
+            StartError(format!(
+                "cannot create a temporary directory: {e} (set TMPDIR to a writable place)"
+            ))
+        })?;
+    let run_dir = format!(
+        "cloneabi-{}-{}",
+        std::process::id(),
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map(|d| d.as_nanos())
+            .unwrap_or(0)
+    );
+    let options = BatchOptions {
+        write_twice: false,
+        power_off: false,
+        mount_proc: true,
+        cgroup: Some(CgroupSetup {
+            mount_point: dir.path().join("cgroup").display().to_string(),
+            run_dir: run_dir.clone(),
+        }),
+    };
+    let batch = encode_batch(arch, &options, &programs(cases, arch));
+    let batch_path = dir.path().join("cloneabi.batch");
+    std::fs::write(&batch_path, &batch)
+        .map_err(|e| StartError(format!("writing {}: {e}", batch_path.display())))?;
+    let out = crate::native::run(&payload.path, &batch_path, &opts.sandbox)
+        .map_err(|e| StartError(e.to_string()))?;
+    crate::native::remove_leftover_cgroups(&run_dir);
+    let failure = if out.timed_out {
+        Some(format!(
+            "the payload did not finish within {:?} and was killed",
+            opts.sandbox.timeout
+        ))
+    } else if !libc::WIFEXITED(out.status) {
+        Some(format!(
+            "the payload died with signal {}",
+            libc::WTERMSIG(out.status)
+        ))
+    } else if libc::WEXITSTATUS(out.status) != 0 {
+        Some(format!(
+            "the payload exited with status {}",
+            libc::WEXITSTATUS(out.status)
+        ))
+    } else {
+        None
+    };
+    let raw = RawRun {
+        arch,
+        runner: RunnerKind::Native,
+        output: out.output,
+        wall_time: out.wall_time,
+        payload,
+        payload_level: crate::native::own_pid_ns_level() + 1,
+        kernel_package: None,
+        qemu: None,
+        failure,
+    };
+    Ok(judge_run(cases, raw))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::upstream_version;
+    use cloneabi_arch::KernelVersion;
+
+    #[test]
+    fn debian_point_release_comes_from_uname_v() {
+        let v = upstream_version(
+            "6.1.0-56-amd64",
+            "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-10-01)",
+        );
+        assert_eq!(v, Some(KernelVersion::new(6, 1, 192)));
+        let v = upstream_version(
+            "6.12.95+bpo-arm64",
+            "#1 SMP Debian 6.12.95-1~bpo12+1 (2026-09-01)",
+        );
+        assert_eq!(v, Some(KernelVersion::new(6, 12, 95)));
+        assert_eq!(
+            upstream_version("6.18.44-fc", "#1 SMP PREEMPT_DYNAMIC"),
+            Some(KernelVersion::new(6, 18, 44))
+        );
+    }
+}

@@ -1,0 +1,90 @@
+//! A qemu-system run: the payload becomes /init of a generated initramfs, the batch rides
+//! along as /cloneabi.batch, and the records come back on the console, framed and written
+//! twice so interleaved kernel messages cannot lose or corrupt one silently.
+
+use crate::initramfs::Initramfs;
+use crate::protocol::batch::{encode_batch, BatchOptions, CgroupSetup};
+use crate::qemu::{self, BootSpec, Exit};
+use crate::session::{judge_run, programs, RawRun, StartError};
+use cloneabi_arch::Arch;
+use cloneabi_report::model::{QemuInfo, Run, RunnerKind};
+use cloneabi_suites::case::Case;
+use std::path::Path;
+use std::time::Duration;
+
+/// A kernel to boot and where it came from.
+#[derive(Clone, Debug)]
+pub struct GuestKernel<'a> {
+    pub path: &'a Path,
+    /// Debian package and version, when cloneabi provisioned it.
+    pub package: Option<(String, String)>,
+}
+
+/// Boots `kernel` once and runs every case in it.
+pub fn run_qemu_system(
+    cases: &[Case],
+    arch: Arch,
+    kernel: &GuestKernel<'_>,
+    run_timeout: Duration,
+) -> Result<Run, StartError> {
+    crate::kernels::identify::check(kernel.path, arch).map_err(|e| StartError(e.to_string()))?;
+    let payload = crate::payload::provide(arch).map_err(|e| StartError(e.to_string()))?;
+    let options = BatchOptions {
+        write_twice: true,
+        power_off: true,
+        mount_proc: true,
+        cgroup: Some(CgroupSetup {
+            mount_point: "/sys/fs/cgroup".into(),
+            run_dir: "cloneabi".into(),
+        }),
+    };
+    let batch = encode_batch(arch, &options, &programs(cases, arch));
+    let init = std::fs::read(&payload.path)
+        .map_err(|e| StartError(format!("reading {}: {e}", payload.path.display())))?;
+    let dir = tempfile::Builder::new()
+        .prefix("cloneabi-guest-")
+        .tempdir()
+        .map_err(|e| StartError(format!("cannot create a temporary directory: {e}")))?;
+    let initrd = dir.path().join("initrd.cpio");
+    Initramfs::new(init)
+        .file("/cloneabi.batch", batch, 0o644)
+        .write_to(&initrd)
+        .map_err(|e| StartError(format!("building the initramfs: {e}")))?;
+    let mut spec = BootSpec::new(arch, kernel.path, &initrd);
+    spec.boot_timeout = Duration::from_secs(120);
+    spec.run_timeout = run_timeout;
+    let outcome = qemu::boot(&spec, &mut |_| {}).map_err(|e| StartError(e.to_string()))?;
+    let failure = if let Some(p) = &outcome.panic {
+        Some(format!("the kernel reported '{}' during the run", p.kind))
+    } else {
+        match outcome.exit {
+            Exit::Exited(0) => None,
+            Exit::Exited(code) => Some(format!(
+                "QEMU exited with status {code}: {}",
+                outcome.qemu_stderr.trim()
+            )),
+            Exit::Signaled(sig) => Some(format!("QEMU died of signal {sig}")),
+            Exit::TimedOut(phase) => Some(format!(
+                "timeout: the guest did not power off ({phase:?} phase)"
+            )),
+        }
+    };
+    let raw = RawRun {
+        arch,
+        runner: RunnerKind::QemuSystem,
+        output: outcome.console.clone(),
+        wall_time: outcome.wall_time,
+        payload,
+        payload_level: 0,
+        kernel_package: kernel.package.clone(),
+        qemu: Some(QemuInfo {
+            binary: outcome.qemu_binary.clone(),
+            version: outcome.qemu_version.clone(),
+            machine: Some(outcome.machine.clone()),
+            cpu: Some(outcome.cpu.clone()),
+            accelerator: Some(outcome.accelerator.to_string()),
+        }),
+        failure,
+    };
+    Ok(judge_run(cases, raw))
+}

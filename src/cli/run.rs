@@ -1,0 +1,212 @@
+//! `cloneabi run`: run the suite, print KTAP (or the formats asked for) and a summary, and
+//! optionally gate against a baseline.
+
+use super::{output, CmdResult, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use clap::Args;
+use cloneabi_report::model::{HostInfo, Report, Run, ToolInfo, SCHEMA_VERSION};
+use cloneabi_report::{diff, json, summary};
+use cloneabi_runners::session::{run_native, NativeRun};
+use cloneabi_suites::catalog::all_cases;
+use cloneabi_suites::verdict::Verdict;
+use std::path::PathBuf;
+use std::time::Duration;
+
+#[derive(Args, Debug)]
+pub struct RunArgs {
+    /// Where to run: native (the host kernel, in a throwaway pid namespace) or qemu-system
+    /// (a cached Debian kernel of --arch, or --kernel).
+    #[arg(long, default_value = "native")]
+    pub runner: String,
+    /// Target arch for qemu-system.
+    #[arg(long)]
+    pub arch: Option<String>,
+    /// A kernel image to boot instead of the cached Debian one (its arch is checked first).
+    #[arg(long)]
+    pub kernel: Option<PathBuf>,
+    /// Which cached Debian kernel: bookworm (6.1) or bookworm-backports (6.12).
+    #[arg(long, default_value = "bookworm")]
+    pub release: String,
+    /// Output formats, comma separated: ktap, json, junit, kcidb, summary.
+    #[arg(long, value_delimiter = ',', default_value = "ktap")]
+    pub format: Vec<String>,
+    /// A file for one format, a directory for several (stdout when absent).
+    #[arg(long)]
+    pub out: Option<PathBuf>,
+    /// Compare with this JSON report afterwards; exit 1 on any regression (the CI gate).
+    #[arg(long)]
+    pub baseline: Option<PathBuf>,
+    /// Only cases whose id contains this text.
+    #[arg(long)]
+    pub filter: Option<String>,
+    /// Whole-run timeout in seconds.
+    #[arg(long, default_value_t = 600)]
+    pub timeout: u64,
+    /// Test aid: run the native payload under a seccomp filter that answers clone3 with
+    /// this errno (ENOSYS or EPERM), as a container runtime might.
+    #[arg(long, hide = true)]
+    pub mask_clone3: Option<String>,
+}
+
+fn errno_by_name(name: &str) -> Result<i32, String> {
+    match name {
+        "ENOSYS" => Ok(cloneabi_suites::errno::ENOSYS),
+        "EPERM" => Ok(cloneabi_suites::errno::EPERM),
+        other => Err(format!(
+            "--mask-clone3 takes ENOSYS or EPERM, not '{other}'"
+        )),
+    }
+}
+
+/// The report header for runs made now on this host.
+pub fn new_report(runs: Vec<Run>) -> Report {
+    let read = |p: &str| {
+        std::fs::read_to_string(p)
+            .map(|s| s.trim().to_string())
+            .unwrap_or_default()
+    };
+    Report {
+        schema_version: SCHEMA_VERSION,
+        tool: ToolInfo {
+            name: "cloneabi".into(),
+            version: env!("CARGO_PKG_VERSION").into(),
+        },
+        created: now_rfc3339(),
+        host: HostInfo {
+            hostname: read("/proc/sys/kernel/hostname"),
+            arch: std::env::consts::ARCH.into(),
+            kernel_release: read("/proc/sys/kernel/osrelease"),
+        },
+        runs,
+    }
+}
+
+/// UTC now as RFC 3339 (civil-from-days, H. Hinnant's algorithm).
+fn now_rfc3339() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0) as i64;
+    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let doe = z - era * 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let d = doy - (153 * mp + 2) / 5 + 1;
+    let m = if mp < 10 { mp + 3 } else { mp - 9 };
+    let y = yoe + era * 400 + i64::from(m <= 2);
+    format!(
+        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+        rem / 3600,
+        rem % 3600 / 60,
+        rem % 60
+    )
+}
+
+fn qemu_system(args: &RunArgs, cases: &[cloneabi_suites::case::Case]) -> Result<Run, String> {
+    use cloneabi_runners::kernels::{self, Cache, Release};
+    use cloneabi_runners::system_session::{run_qemu_system, GuestKernel};
+    let arch = super::parse_arch(args.arch.as_deref().ok_or("qemu-system needs --arch")?)?;
+    let timeout = Duration::from_secs(args.timeout);
+    if let Some(path) = &args.kernel {
+        let k = GuestKernel {
+            path,
+            package: None,
+        };
+        return run_qemu_system(cases, arch, &k, timeout).map_err(|e| e.to_string());
+    }
+    let release: Release = args.release.parse().map_err(|e| format!("{e}"))?;
+    let cache = Cache::from_env().map_err(|e| e.to_string())?;
+    let image = if arch == cloneabi_arch::Arch::Powerpc64 {
+        kernels::cached_ppc64_be(&cache).ok_or(
+            "no big-endian ppc64 kernel is cached: run `cloneabi kernels build --arch powerpc64`",
+        )?
+    } else {
+        kernels::cached(release, arch, &cache)
+            .ok_or_else(|| format!("no {} kernel for {arch} is cached: run `cloneabi kernels fetch --release {} --arch {arch}`", release.name(), release.name()))?
+    };
+    let k = GuestKernel {
+        path: &image.path,
+        package: Some((
+            image.meta.package.clone(),
+            image.meta.package_version.clone(),
+        )),
+    };
+    run_qemu_system(cases, arch, &k, timeout).map_err(|e| e.to_string())
+}
+
+pub fn run(args: RunArgs) -> CmdResult {
+    output::check_formats(&args.format)?;
+    let mut cases = all_cases();
+    if let Some(f) = &args.filter {
+        cases.retain(|c| c.id.contains(f.as_str()));
+        if cases.is_empty() {
+            return Err(format!("no case id contains '{f}' (see `cloneabi list`)"));
+        }
+    }
+    let run = match args.runner.as_str() {
+        "native" => {
+            let mut opts = NativeRun::default();
+            opts.sandbox.timeout = Duration::from_secs(args.timeout);
+            opts.sandbox.mask_clone3_with =
+                args.mask_clone3.as_deref().map(errno_by_name).transpose()?;
+            match run_native(&cases, &opts) {
+                Ok(run) => run,
+                Err(e) => {
+                    eprintln!("cloneabi: the native runner cannot start: {e}");
+                    return Ok(EXIT_USAGE);
+                }
+            }
+        }
+        "qemu-system" => match qemu_system(&args, &cases) {
+            Ok(run) => run,
+            Err(e) => {
+                eprintln!("cloneabi: the qemu-system runner cannot start: {e}");
+                return Ok(EXIT_USAGE);
+            }
+        },
+        other => {
+            return Err(format!(
+                "unknown runner '{other}': use native or qemu-system"
+            ))
+        }
+    };
+    let report = new_report(vec![run]);
+    output::emit(&report, &args.format, args.out.as_deref())?;
+    eprint!("{}", summary::render(&report));
+    let mut failed = false;
+    for r in &report.runs {
+        let c = r.counts();
+        eprintln!(
+            "cloneabi: {} cases on {}: {} pass, {} fail, {} skip, {} error ({:.1} s){}",
+            r.results.len(),
+            r.key(),
+            c.pass,
+            c.fail,
+            c.skip,
+            c.error,
+            r.wall_time_ms as f64 / 1000.0,
+            r.error
+                .as_ref()
+                .map(|e| format!("; run error: {e}"))
+                .unwrap_or_default()
+        );
+        for f in &r.findings {
+            eprintln!("cloneabi: finding: {f}");
+        }
+        failed |= r.error.is_some()
+            || r.results
+                .iter()
+                .any(|x| matches!(x.verdict, Verdict::Fail | Verdict::Error));
+    }
+    if let Some(base) = &args.baseline {
+        let baseline = json::load(base).map_err(|e| format!("baseline: {e}"))?;
+        let d = diff::diff(&baseline, &report);
+        eprint!("{}", d.to_markdown());
+        if d.is_regression() {
+            return Ok(EXIT_FAILED);
+        }
+    }
+    Ok(if failed { EXIT_FAILED } else { EXIT_OK })
+}
