@@ -55,7 +55,6 @@ fn outcome(id: &str, arch: Arch, kernel: (u32, u32, u32)) -> String {
 #[case("flags.combo.newipc_sysvsem", "EINVAL")]
 #[case("flags.combo.parent_from_ns_init", "EINVAL")]
 #[case("flags.combo.newpid_after_unshare_newpid", "EINVAL")]
-#[case("stack.wraps_address_space", "EINVAL")]
 #[case("set_tid.value.in_use", "EEXIST")]
 #[case("set_tid.newpid.not_one", "EINVAL")]
 #[case("set_tid.unshared.no_reaper", "EINVAL")]
@@ -204,4 +203,24 @@ fn every_case_has_a_prediction_on_every_arch_and_kernel() {
             }
         }
     }
+}
+
+#[test]
+fn a_wrapping_stack_range_is_refused_except_on_s390x() {
+    for arch in [
+        Arch::X86_64,
+        Arch::Aarch64,
+        Arch::Powerpc64le,
+        Arch::Powerpc64,
+    ] {
+        assert_eq!(
+            outcome("stack.wraps_address_space", arch, (6, 1, 0)),
+            "EINVAL",
+            "{arch}"
+        );
+    }
+    assert_eq!(
+        outcome("stack.wraps_address_space", Arch::S390x, (6, 1, 0)),
+        "ok"
+    );
 }
