@@ -49,14 +49,14 @@ pub fn excerpt(output: &[u8], max: usize) -> String {
 }
 
 fn model_env(arch: Arch, env: &EnvReport, kernel: KernelVersion, payload_level: u32) -> ModelEnv {
-    const CAP_SYS_ADMIN: u64 = 1 << 21;
+    use cloneabi_suites::flags::{cap, CAP_SYS_ADMIN};
     ModelEnv {
         arch,
         kernel,
         page_size: env.page_size,
         pid_max: env.pid_max as i64,
         payload_level,
-        caller_is_admin: env.cap_effective & CAP_SYS_ADMIN != 0,
+        caller_is_admin: env.cap_effective & cap(CAP_SYS_ADMIN) != 0,
         cgroup2_errno: env.cgroup2_errno,
         time_ns: env.time_ns,
     }

@@ -48,12 +48,9 @@ pub struct RunArgs {
 }
 
 fn errno_by_name(name: &str) -> Result<i32, String> {
-    match name {
-        "ENOSYS" => Ok(cloneabi_suites::errno::ENOSYS),
-        "EPERM" => Ok(cloneabi_suites::errno::EPERM),
-        other => Err(format!(
-            "--mask-clone3 takes ENOSYS or EPERM, not '{other}'"
-        )),
+    match cloneabi_suites::errno::from_name(name) {
+        Some(e) if ["ENOSYS", "EPERM"].contains(&name) => Ok(e),
+        _ => Err(format!("--mask-clone3 takes ENOSYS or EPERM, not '{name}'")),
     }
 }
 
@@ -70,7 +67,7 @@ pub fn new_report(runs: Vec<Run>) -> Report {
             name: "cloneabi".into(),
             version: env!("CARGO_PKG_VERSION").into(),
         },
-        created: now_rfc3339(),
+        created: chrono::Utc::now().to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
         host: HostInfo {
             hostname: read("/proc/sys/kernel/hostname"),
             arch: std::env::consts::ARCH.into(),
@@ -78,30 +75,6 @@ pub fn new_report(runs: Vec<Run>) -> Report {
         },
         runs,
     }
-}
-
-/// UTC now as RFC 3339 (civil-from-days, H. Hinnant's algorithm).
-fn now_rfc3339() -> String {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs())
-        .unwrap_or(0) as i64;
-    let (days, rem) = (secs.div_euclid(86400), secs.rem_euclid(86400));
-    let z = days + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = yoe + era * 400 + i64::from(m <= 2);
-    format!(
-        "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
-        rem / 3600,
-        rem % 3600 / 60,
-        rem % 60
-    )
 }
 
 fn qemu_system(args: &RunArgs, cases: &[cloneabi_suites::case::Case]) -> Result<Run, String> {

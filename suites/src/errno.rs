@@ -16,30 +16,39 @@ pub const ENOSPC: i32 = 28;
 pub const ENOSYS: i32 = 38;
 pub const EUSERS: i32 = 87;
 
+/// Names of the errnos cloneabi reports.
+const NAMES: &[(i32, &str)] = &[
+    (EPERM, "EPERM"),
+    (2, "ENOENT"),
+    (ESRCH, "ESRCH"),
+    (E2BIG, "E2BIG"),
+    (EBADF, "EBADF"),
+    (ECHILD, "ECHILD"),
+    (EAGAIN, "EAGAIN"),
+    (ENOMEM, "ENOMEM"),
+    (13, "EACCES"),
+    (EFAULT, "EFAULT"),
+    (EBUSY, "EBUSY"),
+    (EEXIST, "EEXIST"),
+    (20, "ENOTDIR"),
+    (EINVAL, "EINVAL"),
+    (ENOSPC, "ENOSPC"),
+    (ENOSYS, "ENOSYS"),
+    (EUSERS, "EUSERS"),
+    (95, "EOPNOTSUPP"),
+];
+
 /// The symbolic name of an errno, or its number.
 pub fn name(errno: i32) -> String {
-    let known = match errno {
-        EPERM => "EPERM",
-        ESRCH => "ESRCH",
-        E2BIG => "E2BIG",
-        EBADF => "EBADF",
-        ECHILD => "ECHILD",
-        EAGAIN => "EAGAIN",
-        ENOMEM => "ENOMEM",
-        EFAULT => "EFAULT",
-        EBUSY => "EBUSY",
-        EEXIST => "EEXIST",
-        EINVAL => "EINVAL",
-        ENOSPC => "ENOSPC",
-        ENOSYS => "ENOSYS",
-        EUSERS => "EUSERS",
-        2 => "ENOENT",
-        13 => "EACCES",
-        20 => "ENOTDIR",
-        95 => "EOPNOTSUPP",
-        _ => return format!("errno {errno}"),
-    };
-    known.to_string()
+    NAMES
+        .iter()
+        .find(|(e, _)| *e == errno)
+        .map_or_else(|| format!("errno {errno}"), |(_, n)| n.to_string())
+}
+
+/// The errno with this symbolic name.
+pub fn from_name(name: &str) -> Option<i32> {
+    NAMES.iter().find(|(_, n)| *n == name).map(|(e, _)| *e)
 }
 
 /// Signal names for messages.

@@ -234,21 +234,20 @@ fn lower_clone3(c: &Clone3Call, arch: Arch, b: &mut Builder) -> (Vec<u8>, Vec<u8
         set_tid_size,
         cgroup,
     };
-    // The bytes the caller's buffer holds: up to `size` when that is a literal, at least the
-    // whole struct (so fix-ups have a place), the tail value included.
     let tail = c
         .tail
         .map_or(Tail::Zero, |(offset, value)| Tail::U64At { offset, value });
+    // The buffer holds at least the whole struct (so every fix-up has a place), at most 64
+    // bytes beyond it (huge sizes are only ever passed with a NULL pointer), and always the
+    // tail value when it lies inside the passed size.
     let len = match (c.args_at, c.size) {
         (ArgsAt::Null | ArgsAt::Unmapped, _) => 0,
-        (_, SizeSpec::Bytes(n)) => (n as usize)
-            .clamp(SIZE_LATEST, SIZE_LATEST + 64)
-            .max(c.tail.map_or(0, |(o, _)| o + 8)),
+        (_, SizeSpec::Bytes(n)) => {
+            let n = n as usize;
+            let tail_end = c.tail.map_or(0, |(o, _)| o + 8).min(n);
+            n.clamp(SIZE_LATEST, SIZE_LATEST + 64).max(tail_end)
+        }
         (_, SizeSpec::PageSizePlus(_)) => SIZE_LATEST,
-    };
-    let len = match c.size {
-        SizeSpec::Bytes(n) if (n as usize) > SIZE_LATEST => len.min(n as usize),
-        _ => len,
     };
     let blob = clone_args::encode(&args, endian, len, tail);
     for (offset, target, addend) in fix_at {

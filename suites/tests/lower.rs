@@ -2,7 +2,7 @@
 
 use cloneabi_arch::abi::LegacyCloneArg;
 use cloneabi_arch::{Arch, Endian, Sysno};
-use cloneabi_suites::catalog::all_cases;
+use cloneabi_suites::catalog::case_by_id;
 use cloneabi_suites::lower::lower;
 use cloneabi_suites::program::{Blob, CallKind, Target};
 use rstest::rstest;
@@ -26,10 +26,7 @@ fn clone3_struct_is_in_target_byte_order(
     )]
     arch: Arch,
 ) {
-    let c = all_cases()
-        .into_iter()
-        .find(|c| c.id == "exit_signal.sigusr2")
-        .unwrap();
+    let c = case_by_id("exit_signal.sigusr2").unwrap();
     let p = lower(&c, arch);
     assert_eq!(p.call, CallKind::Clone3);
     assert_eq!(Some(p.syscall_nr), arch.syscall(Sysno::Clone3));
@@ -51,10 +48,7 @@ fn legacy_arguments_follow_the_arch_order(
     )]
     arch: Arch,
 ) {
-    let c = all_cases()
-        .into_iter()
-        .find(|c| c.id == "legacy.order.tids_and_tls")
-        .unwrap();
+    let c = case_by_id("legacy.order.tids_and_tls").unwrap();
     let p = lower(&c, arch);
     let order = arch.abi().legacy_clone.order();
     let pos = |a: LegacyCloneArg| order.iter().position(|x| *x == a).unwrap() * 8;
@@ -100,10 +94,7 @@ fn ppc64_arm64_and_s390x_use_the_backwards_orders() {
 
 #[test]
 fn pid_max_relative_pids_become_fixups() {
-    let c = all_cases()
-        .into_iter()
-        .find(|c| c.id == "set_tid.depth.03")
-        .unwrap();
+    let c = case_by_id("set_tid.depth.03").unwrap();
     let p = lower(&c, Arch::S390x);
     let pid_fixups: Vec<_> = p
         .fixups

@@ -2,7 +2,7 @@
 
 use cloneabi_arch::{Arch, KernelVersion};
 use cloneabi_suites::case::{Call, Case, SetTidSpec};
-use cloneabi_suites::catalog::all_cases;
+use cloneabi_suites::catalog::{all_cases, case_by_id};
 use cloneabi_suites::model::{predict, Expectation, ModelEnv};
 use rstest::rstest;
 
@@ -20,10 +20,7 @@ fn env(arch: Arch, kernel: (u32, u32, u32)) -> ModelEnv {
 }
 
 fn case(id: &str) -> Case {
-    all_cases()
-        .into_iter()
-        .find(|c| c.id == id)
-        .unwrap_or_else(|| panic!("no case {id}"))
+    case_by_id(id).unwrap_or_else(|| panic!("no case {id}"))
 }
 
 fn outcome(id: &str, arch: Arch, kernel: (u32, u32, u32)) -> String {

@@ -265,17 +265,7 @@ pub fn build_ppc64_be(cache: &Cache) -> Result<KernelImage, KernelError> {
             "the build produced no big-endian ppc64 vmlinux: {e}"
         ))
     })?;
-    let compiler = Command::new(format!("{CROSS}gcc"))
-        .arg("--version")
-        .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .next()
-                .map(str::to_string)
-        })
-        .unwrap_or_default();
+    let compiler = crate::qemu::version_line(&format!("{CROSS}gcc")).unwrap_or_default();
 
     // 4. Publish.
     let stage = cache.staging()?;

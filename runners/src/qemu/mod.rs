@@ -195,20 +195,22 @@ pub fn qemu_version(binary: &str) -> String {
     if let Some(v) = m.lock().unwrap().get(binary) {
         return v.clone();
     }
-    let v = Command::new(binary)
+    let v = version_line(binary).unwrap_or_else(|| "unknown".into());
+    m.lock().unwrap().insert(binary.to_string(), v.clone());
+    v
+}
+
+/// First line of `<program> --version`, if it runs.
+pub(crate) fn version_line(program: &str) -> Option<String> {
+    let out = Command::new(program)
         .arg("--version")
         .stdin(Stdio::null())
         .output()
-        .ok()
-        .and_then(|o| {
-            String::from_utf8_lossy(&o.stdout)
-                .lines()
-                .next()
-                .map(str::to_string)
-        })
-        .unwrap_or_else(|| "unknown".into());
-    m.lock().unwrap().insert(binary.to_string(), v.clone());
-    v
+        .ok()?;
+    String::from_utf8_lossy(&out.stdout)
+        .lines()
+        .next()
+        .map(str::to_string)
 }
 
 /// Kills and reaps QEMU unless it already exited.

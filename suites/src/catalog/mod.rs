@@ -33,6 +33,11 @@ pub fn all_cases() -> Vec<Case> {
     cases
 }
 
+/// The case with this id, if the suite has one.
+pub fn case_by_id(id: &str) -> Option<Case> {
+    all_cases().into_iter().find(|c| c.id == id)
+}
+
 /// A case under construction.
 pub(crate) struct Spec {
     case: Case,
