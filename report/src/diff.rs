@@ -470,9 +470,9 @@ fn env_changes(out: &mut Vec<EnvChange>, b: &Run, c: &Run) {
         e(c, |e| e.cgroup2_errno.to_string()),
     );
     push(
-        "env.time_ns",
-        e(b, |e| e.time_ns.to_string()),
-        e(c, |e| e.time_ns.to_string()),
+        "env.namespaces",
+        e(b, |e| format!("{:#04x}", e.namespaces)),
+        e(c, |e| format!("{:#04x}", e.namespaces)),
     );
 }
 

@@ -310,7 +310,7 @@ fn make_run(spec: RunSpec) -> Run {
         } else {
             String::new()
         },
-        time_ns: true,
+        namespaces: 0xff,
         clone3_probe_ret: -1,
         clone3_probe_errno: 22,
     };

@@ -29,8 +29,10 @@ pub struct EnvReport {
     pub cgroup2_errno: i32,
     /// Contents of cgroup.controllers at the cgroup2 mount (space separated).
     pub cgroup2_controllers: String,
-    /// /proc/self/ns/time exists.
-    pub time_ns: bool,
+    /// The namespace types the kernel has: bit i set when /proc/self/ns/`NS_NAMES[i]`
+    /// exists.
+    #[serde(default)]
+    pub namespaces: u8,
     /// `clone3(NULL, 0)`: the kernel answers EINVAL; a filter or emulator answers otherwise.
     pub clone3_probe_ret: i64,
     pub clone3_probe_errno: i32,

@@ -15,7 +15,7 @@ fn env(arch: Arch, kernel: (u32, u32, u32)) -> ModelEnv {
         payload_level: 1,
         caller_is_admin: true,
         cgroup2_errno: 0,
-        time_ns: true,
+        namespaces: 0xff,
     }
 }
 
@@ -219,5 +219,28 @@ fn a_wrapping_stack_range_is_refused_except_on_s390x() {
     assert_eq!(
         outcome("stack.wraps_address_space", Arch::S390x, (6, 1, 0)),
         "ok"
+    );
+}
+
+#[test]
+fn a_kernel_without_a_namespace_type_refuses_its_flag() {
+    let mut e = env(Arch::Powerpc64, (6, 1, 192));
+    e.namespaces = !(1 << 5); // every type but net
+    assert_eq!(
+        predict(&case("flags.bit.30.clone_newnet"), &e).outcome(),
+        "EINVAL"
+    );
+    assert_eq!(
+        predict(&case("flags.combo.all_namespaces"), &e).outcome(),
+        "EINVAL"
+    );
+    assert_eq!(
+        predict(&case("flags.bit.26.clone_newuts"), &e).outcome(),
+        "ok"
+    );
+    // The capability check comes first.
+    assert_eq!(
+        predict(&case("caps.newnet.no_sys_admin"), &e).outcome(),
+        "EPERM"
     );
 }

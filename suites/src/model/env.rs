@@ -18,8 +18,18 @@ pub struct ModelEnv {
     pub caller_is_admin: bool,
     /// 0 when the payload could mount cgroup2 and create its run directory, else the errno.
     pub cgroup2_errno: i32,
-    /// The kernel has time namespaces (/proc/self/ns/time exists).
-    pub time_ns: bool,
+    /// Namespace types the kernel was built with, bit i for `NS_NAMES[i]`.
+    pub namespaces: u8,
+}
+
+impl ModelEnv {
+    /// Whether the kernel has namespaces of this type (a name from `NS_NAMES`).
+    pub fn has_namespace(&self, name: &str) -> bool {
+        crate::observation::NS_NAMES
+            .iter()
+            .position(|n| *n == name)
+            .is_some_and(|i| self.namespaces & (1 << i) != 0)
+    }
 }
 
 /// The deepest pid-namespace level the kernel allows (MAX_PID_NS_LEVEL).

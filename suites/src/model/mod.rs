@@ -121,11 +121,6 @@ fn environment_gap(case: &Case, env: &ModelEnv) -> Option<String> {
         return Some("the payload does not hold CAP_SYS_ADMIN in its own user namespace".into());
     }
     if let Call::Clone3(call) = &case.call {
-        if call.flags & crate::flags::CLONE_NEWTIME != 0 && !env.time_ns {
-            return Some(
-                "the kernel has no time namespaces (/proc/self/ns/time is missing)".into(),
-            );
-        }
         let high = call.flags >> 34 & 0xf;
         if high != 0 && gates::NEW_2026_FLAGS.present_in(env.kernel) {
             return Some(

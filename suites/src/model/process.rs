@@ -73,6 +73,10 @@ pub(crate) fn copy_process(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage
             return fail(EINVAL, "CLONE_PIDFD with CLONE_THREAD before 6.9");
         }
     }
+    // copy_creds(): create_user_ns() is a stub that refuses without CONFIG_USER_NS.
+    if f & CLONE_NEWUSER != 0 && !env.has_namespace("user") {
+        return fail(EINVAL, "the kernel has no user namespaces");
+    }
     copy_namespaces(case, k, env)?;
     copy_thread(k, env)?;
     alloc_pid(case, k, env)?;
@@ -95,6 +99,21 @@ fn copy_namespaces(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage {
         }
         if f & (CLONE_NEWIPC | CLONE_SYSVSEM) == CLONE_NEWIPC | CLONE_SYSVSEM {
             return fail(EINVAL, "CLONE_NEWIPC with CLONE_SYSVSEM");
+        }
+        // create_new_namespaces(): each copy_*_ns() stub refuses its flag when the
+        // kernel was built without that namespace type.
+        for (flag, name) in [
+            (CLONE_NEWNS, "mnt"),
+            (CLONE_NEWUTS, "uts"),
+            (CLONE_NEWIPC, "ipc"),
+            (CLONE_NEWPID, "pid"),
+            (CLONE_NEWCGROUP, "cgroup"),
+            (CLONE_NEWNET, "net"),
+            (CLONE_NEWTIME, "time"),
+        ] {
+            if f & flag != 0 && !env.has_namespace(name) {
+                return fail(EINVAL, format!("the kernel has no {name} namespaces"));
+            }
         }
         if f & CLONE_NEWPID != 0 {
             if case.unshares_pid_ns() {
