@@ -20,6 +20,8 @@ fn one_run_writes_every_format_and_the_gate_works() {
     let out = dir.path().join("results");
     let run = cloneabi(&[
         "run",
+        "--runner",
+        "native",
         "--format",
         "ktap,junit,kcidb,json",
         "--out",

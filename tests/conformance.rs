@@ -1,6 +1,7 @@
-//! The conformance suite as `cargo test` trials: one per case and target, named
-//! `<runner>::<triple>::<case id>`, so `cargo test powerpc64-unknown-linux-gnu` selects one
-//! triple. Skipped cases are ignored trials whose reason is printed; with `CI=true` a runner
+//! The conformance suite as `cargo test` trials: one per case natively, named
+//! `native::<triple>::<case id>`, and one per qemu-system boot of a default kernel, named
+//! `qemu-system::<triple>::<kernel release>`, so `cargo test powerpc64-unknown-linux-gnu`
+//! selects one triple. Skipped cases are ignored trials whose reason is printed; with `CI=true` a runner
 //! that cannot start fails instead of skipping.
 
 use cloneabi_arch::Arch;
@@ -125,9 +126,61 @@ fn masked_trial(arch: Arch, errno_name: &'static str, errno: i32) -> Trial {
     })
 }
 
+/// One trial per default (arch, kernel) guest, named `qemu-system::<triple>::<release>`:
+/// it passes when no case fails or errors in that boot. Missing kernels are provisioned
+/// first (downloaded, or built for big-endian ppc64), once, under the cache's locks.
+fn qemu_system_trials() -> Vec<Trial> {
+    use cloneabi_runners::kernels::Cache;
+    use cloneabi_runners::matrix::{default_guests, run_guests};
+    let log = |m: &str| eprintln!("cloneabi: {m}");
+    let cache = match Cache::from_env() {
+        Ok(c) => c,
+        Err(e) => return vec![unavailable("qemu-system::cache".into(), e.to_string())],
+    };
+    let (guests, missing) = default_guests(&cache, true, &log);
+    let mut trials: Vec<Trial> = missing
+        .into_iter()
+        .enumerate()
+        .map(|(i, why)| unavailable(format!("qemu-system::missing-kernel-{i}"), why))
+        .collect();
+    let jobs = std::thread::available_parallelism().map_or(1, |n| n.get());
+    let runs = run_guests(
+        &all_cases(),
+        &guests,
+        jobs,
+        std::time::Duration::from_secs(600),
+        &log,
+    );
+    for (guest, run) in guests.iter().zip(runs) {
+        let name = format!(
+            "qemu-system::{}::{}",
+            guest.arch.triple(),
+            guest.kernel.meta.kernel_release
+        );
+        trials.push(match run {
+            Err(e) => unavailable(name, e.to_string()),
+            Ok(run) => Trial::test(name, move || {
+                let bad: Vec<String> = run
+                    .results
+                    .iter()
+                    .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error))
+                    .map(|r| format!("{} {}: {}", r.verdict, r.case, r.reason))
+                    .collect();
+                match (&run.error, bad.is_empty()) {
+                    (Some(e), _) => Err(format!("the run broke: {e}\n{}", bad.join("\n")).into()),
+                    (None, false) => Err(bad.join("\n").into()),
+                    (None, true) => Ok(()),
+                }
+            }),
+        });
+    }
+    trials
+}
+
 fn main() {
     let args = Arguments::from_args();
     let mut trials = native_trials();
+    trials.extend(qemu_system_trials());
     if let Some(arch) = Arch::host() {
         trials.push(masked_trial(arch, "ENOSYS", cloneabi_suites::errno::ENOSYS));
         trials.push(masked_trial(arch, "EPERM", cloneabi_suites::errno::EPERM));

@@ -3,6 +3,7 @@
 
 pub mod initramfs;
 pub mod kernels;
+pub mod matrix;
 pub mod native;
 pub mod payload;
 pub mod protocol;

@@ -2,6 +2,7 @@
 //! regression), 2 usage or environment errors.
 
 mod abi;
+mod kernels;
 mod list;
 mod output;
 mod report_cmd;
@@ -63,6 +64,9 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Provision and list the kernels the qemu-system runner boots.
+    #[command(subcommand)]
+    Kernels(kernels::KernelsCmd),
     /// Print a LAVA job that boots the cloneabi initramfs on a board or QEMU device.
     Lava {
         #[arg(long)]
@@ -89,6 +93,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
             current,
             json,
         } => report_cmd::diff(&baseline, &current, json),
+        Command::Kernels(cmd) => kernels::run(cmd),
         Command::Lava {
             arch,
             kernel_url,

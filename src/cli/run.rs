@@ -13,10 +13,14 @@ use std::time::Duration;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Where to run: native (the host kernel, in a throwaway pid namespace) or qemu-system
-    /// (a cached Debian kernel of --arch, or --kernel).
-    #[arg(long, default_value = "native")]
+    /// Where to run: all (native plus qemu-system on every default kernel, provisioning
+    /// what is missing), native (the host kernel, in a throwaway pid namespace), or
+    /// qemu-system (one kernel: the cached Debian one of --arch, or --kernel).
+    #[arg(long, default_value = "all")]
     pub runner: String,
+    /// Guests booted at once (default: the number of cores).
+    #[arg(long)]
+    pub jobs: Option<usize>,
     /// Target arch for qemu-system.
     #[arg(long)]
     pub arch: Option<String>,
@@ -109,6 +113,47 @@ fn qemu_system(args: &RunArgs, cases: &[cloneabi_suites::case::Case]) -> Result<
     run_qemu_system(cases, arch, &k, timeout).map_err(|e| e.to_string())
 }
 
+/// The native run; a native runner that cannot start is an environment error.
+fn native(args: &RunArgs, cases: &[cloneabi_suites::case::Case]) -> Result<Run, String> {
+    let mut opts = NativeRun::default();
+    opts.sandbox.timeout = Duration::from_secs(args.timeout);
+    opts.sandbox.mask_clone3_with = args.mask_clone3.as_deref().map(errno_by_name).transpose()?;
+    run_native(cases, &opts).map_err(|e| format!("the native runner cannot start: {e}"))
+}
+
+/// The main job: native, then every default kernel under qemu-system. Returns the runs
+/// that happened and, separately, every target that could not run and why.
+fn matrix(
+    args: &RunArgs,
+    cases: &[cloneabi_suites::case::Case],
+) -> Result<(Vec<Run>, Vec<String>), String> {
+    use cloneabi_runners::kernels::Cache;
+    use cloneabi_runners::matrix::{default_guests, run_guests};
+    let log = |m: &str| eprintln!("cloneabi: {m}");
+    let mut runs = vec![native(args, cases)?];
+    let cache = Cache::from_env().map_err(|e| e.to_string())?;
+    let (guests, mut problems) = default_guests(&cache, true, &log);
+    let jobs = args
+        .jobs
+        .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
+    for (guest, result) in guests.iter().zip(run_guests(
+        cases,
+        &guests,
+        jobs,
+        Duration::from_secs(args.timeout),
+        &log,
+    )) {
+        match result {
+            Ok(run) => runs.push(run),
+            Err(e) => problems.push(format!(
+                "{} {}: {e}",
+                guest.arch, guest.kernel.meta.kernel_release
+            )),
+        }
+    }
+    Ok((runs, problems))
+}
+
 pub fn run(args: RunArgs) -> CmdResult {
     output::check_formats(&args.format)?;
     let mut cases = all_cases();
@@ -118,34 +163,29 @@ pub fn run(args: RunArgs) -> CmdResult {
             return Err(format!("no case id contains '{f}' (see `cloneabi list`)"));
         }
     }
-    let run = match args.runner.as_str() {
-        "native" => {
-            let mut opts = NativeRun::default();
-            opts.sandbox.timeout = Duration::from_secs(args.timeout);
-            opts.sandbox.mask_clone3_with =
-                args.mask_clone3.as_deref().map(errno_by_name).transpose()?;
-            match run_native(&cases, &opts) {
-                Ok(run) => run,
-                Err(e) => {
-                    eprintln!("cloneabi: the native runner cannot start: {e}");
-                    return Ok(EXIT_USAGE);
-                }
-            }
-        }
+    let (runs, problems) = match args.runner.as_str() {
+        "native" => (vec![native(&args, &cases)?], Vec::new()),
         "qemu-system" => match qemu_system(&args, &cases) {
-            Ok(run) => run,
+            Ok(run) => (vec![run], Vec::new()),
             Err(e) => {
                 eprintln!("cloneabi: the qemu-system runner cannot start: {e}");
                 return Ok(EXIT_USAGE);
             }
         },
+        "all" => match matrix(&args, &cases) {
+            Ok(runs) => runs,
+            Err(e) => {
+                eprintln!("cloneabi: {e}");
+                return Ok(EXIT_USAGE);
+            }
+        },
         other => {
             return Err(format!(
-                "unknown runner '{other}': use native or qemu-system"
+                "unknown runner '{other}': use all, native or qemu-system"
             ))
         }
     };
-    let report = new_report(vec![run]);
+    let report = new_report(runs);
     output::emit(&report, &args.format, args.out.as_deref())?;
     eprint!("{}", summary::render(&report));
     let mut failed = false;
@@ -173,6 +213,9 @@ pub fn run(args: RunArgs) -> CmdResult {
                 .iter()
                 .any(|x| matches!(x.verdict, Verdict::Fail | Verdict::Error));
     }
+    for p in &problems {
+        eprintln!("cloneabi: not run: {p}");
+    }
     if let Some(base) = &args.baseline {
         let baseline = json::load(base).map_err(|e| format!("baseline: {e}"))?;
         let d = diff::diff(&baseline, &report);
@@ -181,5 +224,11 @@ pub fn run(args: RunArgs) -> CmdResult {
             return Ok(EXIT_FAILED);
         }
     }
-    Ok(if failed { EXIT_FAILED } else { EXIT_OK })
+    Ok(if !problems.is_empty() {
+        EXIT_USAGE
+    } else if failed {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    })
 }

@@ -1,0 +1,135 @@
+//! The default matrix: the native run plus one qemu-system boot per (arch, kernel), with
+//! whatever is missing provisioned first. Guests run in parallel; each run is judged on its
+//! own, so one broken guest never hides the others' results.
+
+use crate::kernels::{self, Cache, KernelImage, Release};
+use crate::session::StartError;
+use crate::system_session::{run_qemu_system, GuestKernel};
+use cloneabi_arch::Arch;
+use cloneabi_report::model::Run;
+use cloneabi_suites::case::Case;
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// The four arches Debian ships kernels for; big-endian ppc64's kernel is built.
+pub const DEBIAN_ARCHES: [Arch; 4] = [Arch::X86_64, Arch::Aarch64, Arch::S390x, Arch::Powerpc64le];
+
+/// One guest of the matrix.
+#[derive(Clone, Debug)]
+pub struct Guest {
+    pub arch: Arch,
+    pub kernel: KernelImage,
+}
+
+/// Finds (or provisions, when `provision`) every default kernel: bookworm and
+/// bookworm-backports for the four Debian arches, and the big-endian ppc64 build.
+/// Returns the guests found and, for each one missing, why.
+pub fn default_guests(
+    cache: &Cache,
+    provision: bool,
+    log: &dyn Fn(&str),
+) -> (Vec<Guest>, Vec<String>) {
+    let mut guests = Vec::new();
+    let mut missing = Vec::new();
+    for release in Release::DEFAULT {
+        for arch in DEBIAN_ARCHES {
+            let found = kernels::cached(release, arch, cache)
+                .map(Ok)
+                .unwrap_or_else(|| {
+                    if !provision {
+                        return Err(format!(
+                            "no {} kernel for {arch} is cached (cloneabi kernels fetch)",
+                            release.name()
+                        ));
+                    }
+                    log(&format!(
+                        "fetching the {} kernel for {arch}",
+                        release.name()
+                    ));
+                    kernels::fetch(release, arch, cache).map_err(|e| e.to_string())
+                });
+            match found {
+                Ok(kernel) => guests.push(Guest { arch, kernel }),
+                Err(e) => missing.push(e),
+            }
+        }
+    }
+    let be = kernels::cached_ppc64_be(cache).map(Ok).unwrap_or_else(|| {
+        if !provision {
+            return Err("no big-endian ppc64 kernel is cached (cloneabi kernels build --arch powerpc64)".into());
+        }
+        log("building the big-endian ppc64 kernel from linux-source-6.1 (about 9 minutes on 2 cores)");
+        kernels::build_ppc64_be(cache).map_err(|e| e.to_string())
+    });
+    match be {
+        Ok(kernel) => guests.push(Guest {
+            arch: Arch::Powerpc64,
+            kernel,
+        }),
+        Err(e) => missing.push(e),
+    }
+    (guests, missing)
+}
+
+/// Boots every guest, `jobs` at a time, and returns the runs in the guests' order. A guest
+/// that cannot start becomes a run whose error says why.
+pub fn run_guests(
+    cases: &[Case],
+    guests: &[Guest],
+    jobs: usize,
+    timeout: Duration,
+    log: &(dyn Fn(&str) + Sync),
+) -> Vec<Result<Run, StartError>> {
+    let next = Mutex::new(0usize);
+    let results: Mutex<Vec<Option<Result<Run, StartError>>>> =
+        Mutex::new((0..guests.len()).map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..jobs.max(1).min(guests.len().max(1)) {
+            s.spawn(|| loop {
+                let i = {
+                    let mut n = next.lock().expect("queue lock");
+                    let i = *n;
+                    *n += 1;
+                    i
+                };
+                let Some(g) = guests.get(i) else { break };
+                let meta = &g.kernel.meta;
+                log(&format!(
+                    "booting {} {} ({})",
+                    g.arch, meta.kernel_release, meta.package_version
+                ));
+                let k = GuestKernel {
+                    path: &g.kernel.path,
+                    package: Some((meta.package.clone(), meta.package_version.clone())),
+                };
+                let r = run_qemu_system(cases, g.arch, &k, timeout);
+                match &r {
+                    Ok(run) => {
+                        let c = run.counts();
+                        log(&format!(
+                            "done {} {}: {} pass, {} fail, {} skip, {} error in {:.1} s",
+                            g.arch,
+                            meta.kernel_release,
+                            c.pass,
+                            c.fail,
+                            c.skip,
+                            c.error,
+                            run.wall_time_ms as f64 / 1000.0
+                        ));
+                    }
+                    Err(e) => log(&format!(
+                        "{} {} could not run: {e}",
+                        g.arch, meta.kernel_release
+                    )),
+                }
+                results.lock().expect("results lock")[i] = Some(r);
+            });
+        }
+    });
+    results
+        .into_inner()
+        .expect("results lock")
+        .into_iter()
+        .map(|r| r.expect("every guest ran"))
+        .collect()
+}
