@@ -74,20 +74,36 @@ pub(super) fn cases() -> Vec<Case> {
         case(
             Outputs,
             "child_cleartid.futex_wake",
-            "CHILD_CLEARTID clears child_tid and wakes a futex waiter",
+            "CHILD_CLEARTID in a CLONE_VM child clears child_tid and wakes a futex waiter",
         )
-        .behavior(|b| b.cleartid_waiter = true)
+        .behavior(|b| {
+            // The child waits until the helper sleeps in FUTEX_WAIT, so the wake is
+            // observed, not raced.
+            b.cleartid_waiter = true;
+            b.child_holds = true;
+        })
         .clone3(|c| {
-            c.flags = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
+            c.flags = CLONE_VM | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
             c.child_tid = ctid;
+            own_stack(c);
         }),
         case(
             Outputs,
-            "child_cleartid.only",
-            "CHILD_CLEARTID alone clears the word at exit",
+            "child_cleartid.vm_only",
+            "CHILD_CLEARTID alone in a CLONE_VM child clears the word at exit",
         )
         .clone3(|c| {
-            c.flags = CLONE_CHILD_CLEARTID;
+            c.flags = CLONE_VM | CLONE_CHILD_CLEARTID;
+            c.child_tid = ctid;
+            own_stack(c);
+        }),
+        case(
+            Outputs,
+            "child_cleartid.own_mm",
+            "a child with its own mm exits without clearing child_tid or waking anyone",
+        )
+        .clone3(|c| {
+            c.flags = CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID;
             c.child_tid = ctid;
         }),
         case(Outputs, "pidfd", "CLONE_PIDFD stores a descriptor").clone3(|c| {
