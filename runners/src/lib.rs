@@ -1,6 +1,7 @@
 //! Running cloneabi's payload: the batch protocol, the payload builds, the native sandbox,
 //! QEMU kernels, initramfs and boots, and the sessions that judge a run.
 
+pub mod bench;
 pub mod initramfs;
 pub mod kernels;
 pub mod matrix;

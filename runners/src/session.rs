@@ -217,6 +217,8 @@ pub fn judge_run(cases: &[Case], raw: RawRun) -> Run {
 #[derive(Clone, Debug, Default)]
 pub struct NativeRun {
     pub sandbox: crate::native::NativeOptions,
+    /// Run the bench's baseline instead of observing (see `BatchOptions::bare`).
+    pub bare: bool,
 }
 
 /// Why a run could not start at all.
@@ -265,6 +267,7 @@ pub fn run_native(cases: &[Case], opts: &NativeRun) -> Result<Run, StartError> {
             mount_point: dir.path().join("cgroup").display().to_string(),
             run_dir: run_dir.clone(),
         }),
+        bare: opts.bare,
     };
     let batch = encode_batch(arch, &options, &programs(cases, arch));
     let batch_path = dir.path().join("cloneabi.batch");

@@ -37,6 +37,7 @@ pub fn run_qemu_system(
             mount_point: "/sys/fs/cgroup".into(),
             run_dir: "cloneabi".into(),
         }),
+        bare: false,
     };
     let batch = encode_batch(arch, &options, &programs(cases, arch));
     let init = std::fs::read(&payload.path)

@@ -64,6 +64,11 @@ pub enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Time the native suite per case next to a bare clone3-and-wait loop over the same cases.
+    Bench {
+        #[arg(long, default_value_t = 5)]
+        rounds: usize,
+    },
     /// Provision and list the kernels the qemu-system runner boots.
     #[command(subcommand)]
     Kernels(kernels::KernelsCmd),
@@ -94,6 +99,12 @@ pub fn dispatch(cli: Cli) -> CmdResult {
             json,
         } => report_cmd::diff(&baseline, &current, json),
         Command::Kernels(cmd) => kernels::run(cmd),
+        Command::Bench { rounds } => {
+            let b = cloneabi_runners::bench::bench(&cloneabi_suites::catalog::all_cases(), rounds)
+                .map_err(|e| e.to_string())?;
+            print!("{}", b.table());
+            Ok(EXIT_OK)
+        }
         Command::Lava {
             arch,
             kernel_url,

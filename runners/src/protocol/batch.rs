@@ -47,6 +47,9 @@ pub struct BatchOptions {
     pub mount_proc: bool,
     /// Bit 3 when `Some`.
     pub cgroup: Option<CgroupSetup>,
+    /// Bit 4: the bench's baseline. Each case's child exits at once and P0 only reaps it;
+    /// `duration_us` is then the call plus the reap.
+    pub bare: bool,
 }
 
 impl BatchOptions {
@@ -56,6 +59,7 @@ impl BatchOptions {
             | (self.power_off as u32) << 1
             | (self.mount_proc as u32) << 2
             | (self.cgroup.is_some() as u32) << 3
+            | (self.bare as u32) << 4
     }
 }
 
@@ -320,7 +324,9 @@ mod tests {
                 mount_point: "/cg".into(),
                 run_dir: "r1".into(),
             }),
+            bare: false,
         };
         assert_eq!(o.bits(), 0b1101);
+        assert_eq!(BatchOptions { bare: true, ..o }.bits(), 0b1_1101);
     }
 }
