@@ -123,3 +123,104 @@ mod tests {
         assert_eq!(median(vec![]), 0.0);
     }
 }
+
+/// One arch's boot timings, in seconds of QEMU wall time.
+#[derive(Clone, Debug, PartialEq)]
+pub struct BootRow {
+    pub arch: cloneabi_arch::Arch,
+    pub kernel: String,
+    /// The payload with no cases (it powers off at once), tuned flags.
+    pub empty_tuned: f64,
+    /// The same with the plain flags.
+    pub empty_plain: f64,
+    /// The whole suite in one boot, tuned flags.
+    pub suite: f64,
+}
+
+/// Boots `kernel` with the payload and `cases`, returning QEMU's wall time.
+fn boot_once(
+    arch: cloneabi_arch::Arch,
+    kernel: &std::path::Path,
+    cases: &[Case],
+    tuning: crate::qemu::cmdline::Tuning,
+) -> Result<f64, StartError> {
+    use crate::initramfs::Initramfs;
+    use crate::protocol::batch::{encode_batch, BatchOptions};
+    let payload = crate::payload::provide(arch).map_err(|e| StartError(e.to_string()))?;
+    let full = !cases.is_empty();
+    let options = BatchOptions {
+        write_twice: true,
+        power_off: true,
+        mount_proc: full,
+        cgroup: full.then(|| crate::protocol::batch::CgroupSetup {
+            mount_point: "/sys/fs/cgroup".into(),
+            run_dir: "cloneabi".into(),
+        }),
+        bare: false,
+    };
+    let batch = encode_batch(arch, &options, &crate::session::programs(cases, arch));
+    let init = std::fs::read(&payload.path).map_err(|e| StartError(e.to_string()))?;
+    let dir = tempfile::tempdir().map_err(|e| StartError(e.to_string()))?;
+    let initrd = dir.path().join("initrd.cpio");
+    Initramfs::new(init)
+        .file("/cloneabi.batch", batch, 0o644)
+        .write_to(&initrd)
+        .map_err(|e| StartError(e.to_string()))?;
+    let mut spec = crate::qemu::BootSpec::new(arch, kernel, &initrd);
+    spec.tuning = tuning;
+    let out = crate::qemu::boot(&spec, &mut |_| {}).map_err(|e| StartError(e.to_string()))?;
+    if !out.clean_poweroff() {
+        return Err(StartError(format!(
+            "{arch}: the guest did not power off cleanly ({:?})",
+            out.exit
+        )));
+    }
+    Ok(out.wall_time.as_secs_f64())
+}
+
+/// Per arch: the suite's boot next to an empty boot of the same kernel with the same
+/// (tuned) flags and with the plain flags; each the median of `rounds` boots, one at a time.
+pub fn boot_bench(
+    cases: &[Case],
+    guests: &[crate::matrix::Guest],
+    rounds: usize,
+) -> Result<Vec<BootRow>, StartError> {
+    use crate::qemu::cmdline::Tuning;
+    guests
+        .iter()
+        .map(|g| {
+            let time = |cases: &[Case], t: Tuning| -> Result<f64, StartError> {
+                let walls = (0..rounds.max(1))
+                    .map(|_| boot_once(g.arch, &g.kernel.path, cases, t))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(median(walls))
+            };
+            Ok(BootRow {
+                arch: g.arch,
+                kernel: g.kernel.meta.kernel_release.clone(),
+                empty_tuned: time(&[], Tuning::Tuned)?,
+                empty_plain: time(&[], Tuning::Plain)?,
+                suite: time(cases, Tuning::Tuned)?,
+            })
+        })
+        .collect()
+}
+
+/// A Markdown table of boot rows.
+pub fn boot_table(rows: &[BootRow]) -> String {
+    let mut out = String::from(
+        "| arch | kernel | empty boot, plain (s) | empty boot, tuned (s) | suite boot, tuned (s) | suite / tuned empty |\n|---|---|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        out += &format!(
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
+            r.arch,
+            r.kernel,
+            r.empty_plain,
+            r.empty_tuned,
+            r.suite,
+            r.suite / r.empty_tuned.max(0.001)
+        );
+    }
+    out
+}

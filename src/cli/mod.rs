@@ -2,6 +2,7 @@
 //! regression), 2 usage or environment errors.
 
 mod abi;
+mod bench;
 mod kernels;
 mod list;
 mod output;
@@ -68,6 +69,10 @@ pub enum Command {
     Bench {
         #[arg(long, default_value_t = 5)]
         rounds: usize,
+        /// Instead, time qemu-system boots per default kernel: the suite's boot against an
+        /// empty boot with the tuned and the plain flags, and the whole matrix in parallel.
+        #[arg(long)]
+        boots: bool,
     },
     /// Provision and list the kernels the qemu-system runner boots.
     #[command(subcommand)]
@@ -99,12 +104,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
             json,
         } => report_cmd::diff(&baseline, &current, json),
         Command::Kernels(cmd) => kernels::run(cmd),
-        Command::Bench { rounds } => {
-            let b = cloneabi_runners::bench::bench(&cloneabi_suites::catalog::all_cases(), rounds)
-                .map_err(|e| e.to_string())?;
-            print!("{}", b.table());
-            Ok(EXIT_OK)
-        }
+        Command::Bench { rounds, boots } => bench::run(rounds, boots),
         Command::Lava {
             arch,
             kernel_url,
