@@ -151,6 +151,7 @@ pub fn lower(case: &Case, arch: Arch) -> Program {
         behavior: case.behavior,
         stack_len: b.stack_len,
         timeout_ms: CASE_TIMEOUT_MS,
+        label: case.id.clone(),
     }
 }
 

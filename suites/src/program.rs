@@ -169,4 +169,6 @@ pub struct Program {
     /// Bytes of child stack to map (0: none).
     pub stack_len: u32,
     pub timeout_ms: u32,
+    /// The case id, printed in the payload's completion line (for consoles read by LAVA).
+    pub label: String,
 }

@@ -133,6 +133,8 @@ pub fn encode_case(case_index: u32, p: &Program) -> Vec<u8> {
     );
     put_u32(&mut out, p.stack_len);
     put_u32(&mut out, p.timeout_ms);
+    put_u32(&mut out, p.label.len() as u32);
+    out.extend_from_slice(p.label.as_bytes());
     put_bytes(&mut out, &p.args);
     put_bytes(&mut out, &p.set_tid);
     put_u32(&mut out, p.fixups.len() as u32);
@@ -266,6 +268,7 @@ mod tests {
             },
             stack_len: 65536,
             timeout_ms: 5000,
+            label: "sizes.ver2".into(),
         }
     }
 
@@ -302,10 +305,13 @@ mod tests {
         assert_eq!((u32at(24), u32at(28)), (3, 88));
         assert_eq!(u32at(32), 0b10010);
         assert_eq!((u32at(36), u32at(40)), (65536, 5000));
-        assert_eq!(u32at(44), 3);
-        assert_eq!(&c[48..51], &[1, 2, 3]);
+        // The label, then the args blob.
+        assert_eq!(u32at(44), 10);
+        assert_eq!(&c[48..58], b"sizes.ver2");
+        assert_eq!(u32at(58), 3);
+        assert_eq!(&c[62..65], &[1, 2, 3]);
         // set_tid, then one fixup
-        let f = 51 + 4 + 4 + 4;
+        let f = 65 + 4 + 4 + 4;
         assert_eq!(u32at(f - 4), 1);
         assert_eq!(&c[f..f + 4], &[0, 8, 8, 0]);
         assert_eq!(i64::from_le_bytes(c[f + 8..f + 16].try_into().unwrap()), -1);

@@ -60,6 +60,7 @@ pub fn clone3(arch: Arch, args: CloneArgs, size: usize, fixups: Vec<Fixup>) -> P
         behavior: Behavior::default(),
         stack_len: 0,
         timeout_ms: 10_000,
+        label: "test".into(),
     }
 }
 
@@ -104,6 +105,7 @@ pub fn legacy_clone_in_order(
         behavior: Behavior::default(),
         stack_len: if stack { STACK } else { 0 },
         timeout_ms: 10_000,
+        label: "test".into(),
     }
 }
 
