@@ -177,10 +177,62 @@ fn qemu_system_trials() -> Vec<Trial> {
     trials
 }
 
+/// One trial per foreign arch under qemu-user, named `qemu-user::<triple>`: the emulator's
+/// missing clone3 must be reported as such (SKIP with that reason, never PASS or FAIL), and
+/// the legacy clone() cases must not fail.
+fn qemu_user_trials() -> Vec<Trial> {
+    use cloneabi_runners::session::run_qemu_user;
+    let cases = all_cases();
+    Arch::ALL
+        .into_iter()
+        .filter(|a| Some(*a) != Arch::host())
+        .map(|arch| {
+            let name = format!("qemu-user::{}", arch.triple());
+            match run_qemu_user(&cases, arch, &NativeRun::default()) {
+                Err(e) => unavailable(name, e.to_string()),
+                Ok(run) => {
+                    let cases = cases.clone();
+                    Trial::test(name, move || {
+                        if !run
+                            .findings
+                            .iter()
+                            .any(|f| f.contains("qemu-user lacks clone3"))
+                        {
+                            return Err(format!(
+                                "no finding about the emulator: {:?}",
+                                run.findings
+                            )
+                            .into());
+                        }
+                        for (case, r) in cases.iter().zip(&run.results) {
+                            let clone3 = matches!(case.call, Call::Clone3(_));
+                            if clone3
+                                && (r.verdict != Verdict::Skip
+                                    || !r.reason.contains("qemu-user lacks clone3"))
+                            {
+                                return Err(
+                                    format!("{}: {} ({})", case.id, r.verdict, r.reason).into()
+                                );
+                            }
+                            if matches!(r.verdict, Verdict::Fail | Verdict::Error) {
+                                return Err(
+                                    format!("{}: {}: {}", case.id, r.verdict, r.reason).into()
+                                );
+                            }
+                        }
+                        Ok(())
+                    })
+                }
+            }
+        })
+        .collect()
+}
+
 fn main() {
     let args = Arguments::from_args();
     let mut trials = native_trials();
     trials.extend(qemu_system_trials());
+    trials.extend(qemu_user_trials());
     if let Some(arch) = Arch::host() {
         trials.push(masked_trial(arch, "ENOSYS", cloneabi_suites::errno::ENOSYS));
         trials.push(masked_trial(arch, "EPERM", cloneabi_suites::errno::EPERM));

@@ -19,6 +19,9 @@ pub struct NativeOptions {
     /// starts: the environment a container runtime creates (used to prove the suite tells
     /// a masked clone3 from a missing one).
     pub mask_clone3_with: Option<i32>,
+    /// Start the payload through this program (`qemu-<arch>` for the qemu-user runner):
+    /// `launcher payload batch` instead of `payload batch`.
+    pub launcher: Option<PathBuf>,
 }
 
 impl Default for NativeOptions {
@@ -26,6 +29,7 @@ impl Default for NativeOptions {
         NativeOptions {
             timeout: Duration::from_secs(600),
             mask_clone3_with: None,
+            launcher: None,
         }
     }
 }
@@ -85,7 +89,7 @@ pub fn own_pid_ns_level() -> u32 {
 
 struct ChildSetup {
     path: CString,
-    argv: [*const libc::c_char; 3],
+    argv: [*const libc::c_char; 4],
     envp: [*const libc::c_char; 1],
     sync_read: libc::c_int,
     out_write: libc::c_int,
@@ -181,7 +185,9 @@ pub fn run(
     // SAFETY: geteuid has no preconditions.
     let root = unsafe { libc::geteuid() } == 0;
     let cstr = |p: &Path| CString::new(p.as_os_str().as_bytes()).expect("paths have no NUL");
-    let path = cstr(payload);
+    let payload_c = cstr(payload);
+    let launcher_c = opts.launcher.as_deref().map(cstr);
+    let path = launcher_c.clone().unwrap_or_else(|| payload_c.clone());
     let batch_c = cstr(batch);
     let (sync_read, sync_write) = pipe()?;
     let (out_read, out_write) = pipe()?;
@@ -189,7 +195,20 @@ pub fn run(
     let devnull = unsafe { libc::open(c"/dev/null".as_ptr(), libc::O_RDONLY | libc::O_CLOEXEC) };
     let filter = opts.mask_clone3_with.map(clone3_mask_filter);
     let setup = ChildSetup {
-        argv: [path.as_ptr(), batch_c.as_ptr(), std::ptr::null()],
+        argv: match &launcher_c {
+            Some(l) => [
+                l.as_ptr(),
+                payload_c.as_ptr(),
+                batch_c.as_ptr(),
+                std::ptr::null(),
+            ],
+            None => [
+                payload_c.as_ptr(),
+                batch_c.as_ptr(),
+                std::ptr::null(),
+                std::ptr::null(),
+            ],
+        },
         envp: [std::ptr::null()],
         path: path.clone(),
         sync_read,

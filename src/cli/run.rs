@@ -15,7 +15,8 @@ use std::time::Duration;
 pub struct RunArgs {
     /// Where to run: all (native plus qemu-system on every default kernel, provisioning
     /// what is missing), native (the host kernel, in a throwaway pid namespace), or
-    /// qemu-system (one kernel: the cached Debian one of --arch, or --kernel).
+    /// qemu-system (one kernel: the cached Debian one of --arch, or --kernel), or qemu-user
+    /// (--arch's payload under qemu-<arch> on this machine's kernel).
     #[arg(long, default_value = "all")]
     pub runner: String,
     /// Guests booted at once (default: the number of cores).
@@ -172,6 +173,18 @@ pub fn run(args: RunArgs) -> CmdResult {
                 return Ok(EXIT_USAGE);
             }
         },
+        "qemu-user" => {
+            let arch = super::parse_arch(args.arch.as_deref().ok_or("qemu-user needs --arch")?)?;
+            let mut opts = NativeRun::default();
+            opts.sandbox.timeout = Duration::from_secs(args.timeout);
+            match cloneabi_runners::session::run_qemu_user(&cases, arch, &opts) {
+                Ok(run) => (vec![run], Vec::new()),
+                Err(e) => {
+                    eprintln!("cloneabi: the qemu-user runner cannot start: {e}");
+                    return Ok(EXIT_USAGE);
+                }
+            }
+        }
         "all" => match matrix(&args, &cases) {
             Ok(runs) => runs,
             Err(e) => {
