@@ -157,6 +157,7 @@ fn boot_once(
             run_dir: "cloneabi".into(),
         }),
         bare: false,
+        kmsg_noise: false,
     };
     let batch = encode_batch(arch, &options, &crate::session::programs(cases, arch));
     let init = std::fs::read(&payload.path).map_err(|e| StartError(e.to_string()))?;

@@ -312,6 +312,7 @@ fn run_in_sandbox(
             run_dir: run_dir.clone(),
         }),
         bare: opts.bare,
+        kmsg_noise: false,
     };
     let batch = encode_batch(arch, &options, &programs(cases, arch));
     let batch_path = dir.path().join("cloneabi.batch");

@@ -27,6 +27,19 @@ pub fn run_qemu_system(
     kernel: &GuestKernel<'_>,
     run_timeout: Duration,
 ) -> Result<Run, StartError> {
+    run_qemu_system_with(cases, arch, kernel, run_timeout, false).map(|(run, _)| run)
+}
+
+/// The same, returning the whole console too; `kmsg_noise` floods the kernel log during
+/// every case (with `ignore_loglevel`, so every message reaches the console) to prove the
+/// record framing survives interleaved printk output.
+pub fn run_qemu_system_with(
+    cases: &[Case],
+    arch: Arch,
+    kernel: &GuestKernel<'_>,
+    run_timeout: Duration,
+    kmsg_noise: bool,
+) -> Result<(Run, Vec<u8>), StartError> {
     crate::kernels::identify::check(kernel.path, arch).map_err(|e| StartError(e.to_string()))?;
     let payload = crate::payload::provide(arch).map_err(|e| StartError(e.to_string()))?;
     let options = BatchOptions {
@@ -38,6 +51,7 @@ pub fn run_qemu_system(
             run_dir: "cloneabi".into(),
         }),
         bare: false,
+        kmsg_noise,
     };
     let batch = encode_batch(arch, &options, &programs(cases, arch));
     let init = std::fs::read(&payload.path)
@@ -54,6 +68,9 @@ pub fn run_qemu_system(
     let mut spec = BootSpec::new(arch, kernel.path, &initrd);
     spec.boot_timeout = Duration::from_secs(120);
     spec.run_timeout = run_timeout;
+    if kmsg_noise {
+        spec.extra_append = "ignore_loglevel".into();
+    }
     let outcome = qemu::boot(&spec, &mut |_| {}).map_err(|e| StartError(e.to_string()))?;
     let failure = if let Some(p) = &outcome.panic {
         Some(format!("the kernel reported '{}' during the run", p.kind))
@@ -87,5 +104,6 @@ pub fn run_qemu_system(
         }),
         failure,
     };
-    Ok(judge_run(cases, raw))
+    let console = raw.output.clone();
+    Ok((judge_run(cases, raw), console))
 }

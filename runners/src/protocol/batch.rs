@@ -50,6 +50,8 @@ pub struct BatchOptions {
     /// Bit 4: the bench's baseline. Each case's child exits at once and P0 only reaps it;
     /// `duration_us` is then the call plus the reap.
     pub bare: bool,
+    /// Bit 5 (a test aid): flood the kernel log through /dev/kmsg while each case runs.
+    pub kmsg_noise: bool,
 }
 
 impl BatchOptions {
@@ -60,6 +62,7 @@ impl BatchOptions {
             | (self.mount_proc as u32) << 2
             | (self.cgroup.is_some() as u32) << 3
             | (self.bare as u32) << 4
+            | (self.kmsg_noise as u32) << 5
     }
 }
 
@@ -331,6 +334,7 @@ mod tests {
                 run_dir: "r1".into(),
             }),
             bare: false,
+            kmsg_noise: false,
         };
         assert_eq!(o.bits(), 0b1101);
         assert_eq!(BatchOptions { bare: true, ..o }.bits(), 0b1_1101);
