@@ -149,7 +149,7 @@ fn qemu_system_trials() -> Vec<Trial> {
         &guests,
         jobs,
         std::time::Duration::from_secs(600),
-        &log,
+        &|e| log(&e.line()),
     );
     for (guest, run) in guests.iter().zip(runs) {
         let name = format!(

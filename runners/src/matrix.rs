@@ -71,14 +71,51 @@ pub fn default_guests(
     (guests, missing)
 }
 
+/// What happens to a guest while the matrix runs, for progress displays.
+#[derive(Clone, Debug)]
+pub enum GuestEvent<'a> {
+    Booting(&'a Guest),
+    Done(&'a Guest, &'a Run),
+    Failed(&'a Guest, &'a StartError),
+}
+
+impl GuestEvent<'_> {
+    /// One line for logs.
+    pub fn line(&self) -> String {
+        match self {
+            GuestEvent::Booting(g) => format!(
+                "booting {} {} ({})",
+                g.arch, g.kernel.meta.kernel_release, g.kernel.meta.package_version
+            ),
+            GuestEvent::Done(g, run) => {
+                let c = run.counts();
+                format!(
+                    "done {} {}: {} pass, {} fail, {} skip, {} error in {:.1} s",
+                    g.arch,
+                    g.kernel.meta.kernel_release,
+                    c.pass,
+                    c.fail,
+                    c.skip,
+                    c.error,
+                    run.wall_time_ms as f64 / 1000.0
+                )
+            }
+            GuestEvent::Failed(g, e) => format!(
+                "{} {} could not run: {e}",
+                g.arch, g.kernel.meta.kernel_release
+            ),
+        }
+    }
+}
+
 /// Boots every guest, `jobs` at a time, and returns the runs in the guests' order. A guest
-/// that cannot start becomes a run whose error says why.
+/// that cannot start gives its error in place of a run.
 pub fn run_guests(
     cases: &[Case],
     guests: &[Guest],
     jobs: usize,
     timeout: Duration,
-    log: &(dyn Fn(&str) + Sync),
+    on_event: &(dyn Fn(GuestEvent<'_>) + Sync),
 ) -> Vec<Result<Run, StartError>> {
     let next = Mutex::new(0usize);
     let results: Mutex<Vec<Option<Result<Run, StartError>>>> =
@@ -93,34 +130,16 @@ pub fn run_guests(
                     i
                 };
                 let Some(g) = guests.get(i) else { break };
+                on_event(GuestEvent::Booting(g));
                 let meta = &g.kernel.meta;
-                log(&format!(
-                    "booting {} {} ({})",
-                    g.arch, meta.kernel_release, meta.package_version
-                ));
                 let k = GuestKernel {
                     path: &g.kernel.path,
                     package: Some((meta.package.clone(), meta.package_version.clone())),
                 };
                 let r = run_qemu_system(cases, g.arch, &k, timeout);
                 match &r {
-                    Ok(run) => {
-                        let c = run.counts();
-                        log(&format!(
-                            "done {} {}: {} pass, {} fail, {} skip, {} error in {:.1} s",
-                            g.arch,
-                            meta.kernel_release,
-                            c.pass,
-                            c.fail,
-                            c.skip,
-                            c.error,
-                            run.wall_time_ms as f64 / 1000.0
-                        ));
-                    }
-                    Err(e) => log(&format!(
-                        "{} {} could not run: {e}",
-                        g.arch, meta.kernel_release
-                    )),
+                    Ok(run) => on_event(GuestEvent::Done(g, run)),
+                    Err(e) => on_event(GuestEvent::Failed(g, e)),
                 }
                 results.lock().expect("results lock")[i] = Some(r);
             });

@@ -6,6 +6,7 @@ mod bench;
 mod kernels;
 mod list;
 mod output;
+mod progress;
 mod report_cmd;
 mod run;
 

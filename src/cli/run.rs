@@ -137,13 +137,16 @@ fn matrix(
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    for (guest, result) in guests.iter().zip(run_guests(
+    let progress = super::progress::Progress::new(guests.len());
+    let results = run_guests(
         cases,
         &guests,
         jobs,
         Duration::from_secs(args.timeout),
-        &log,
-    )) {
+        &|e| progress.event(&e),
+    );
+    progress.finish();
+    for (guest, result) in guests.iter().zip(results) {
         match result {
             Ok(run) => runs.push(run),
             Err(e) => problems.push(format!(
