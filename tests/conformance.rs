@@ -133,6 +133,7 @@ fn qemu_system_trials() -> Vec<Trial> {
     use cloneabi_runners::kernels::Cache;
     use cloneabi_runners::matrix::{default_guests, run_guests};
     let log = |m: &str| eprintln!("cloneabi: {m}");
+    cloneabi_runners::provision::ensure_packages();
     let cache = match Cache::from_env() {
         Ok(c) => c,
         Err(e) => return vec![unavailable("qemu-system::cache".into(), e.to_string())],

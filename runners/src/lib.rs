@@ -8,6 +8,7 @@ pub mod matrix;
 pub mod native;
 pub mod payload;
 pub mod protocol;
+pub mod provision;
 pub mod qemu;
 pub mod session;
 pub mod system_session;

@@ -131,6 +131,7 @@ fn matrix(
     use cloneabi_runners::kernels::Cache;
     use cloneabi_runners::matrix::{default_guests, run_guests};
     let log = |m: &str| eprintln!("cloneabi: {m}");
+    cloneabi_runners::provision::ensure_packages();
     let mut runs = vec![native(args, cases)?];
     let cache = Cache::from_env().map_err(|e| e.to_string())?;
     let (guests, mut problems) = default_guests(&cache, true, &log);

@@ -70,7 +70,7 @@ pub fn cached_ppc64_be(cache: &Cache) -> Option<KernelImage> {
 }
 
 /// Tools the build needs: `(what to look for, Debian package)`. Paths are headers.
-const TOOLS: &[(&str, &str)] = &[
+pub const TOOLS: &[(&str, &str)] = &[
     ("powerpc64-linux-gnu-gcc", "gcc-powerpc64-linux-gnu"),
     ("gcc", "gcc"),
     ("make", "make"),
@@ -85,7 +85,8 @@ const TOOLS: &[(&str, &str)] = &[
     ("/usr/include/openssl/opensslv.h", "libssl-dev"),
 ];
 
-pub(crate) fn in_path(tool: &str) -> bool {
+/// Whether a program is on PATH (or, for a path, whether it exists).
+pub fn in_path(tool: &str) -> bool {
     if tool.contains('/') {
         return Path::new(tool).exists();
     }

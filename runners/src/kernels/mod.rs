@@ -23,7 +23,7 @@ mod build;
 mod cache;
 pub mod identify;
 
-pub use build::{build_ppc64_be, cached_ppc64_be, PPC64_BE_CONFIG};
+pub use build::{build_ppc64_be, cached_ppc64_be, in_path, PPC64_BE_CONFIG, TOOLS as BUILD_TOOLS};
 pub use cache::{Cache, CacheLock};
 
 use cloneabi_arch::Arch;
