@@ -1,4 +1,4 @@
-//! Writes the sample report's HTML page (used for docs/report-matrix.png):
+//! Writes the sample report's HTML page (used for docs/report-matrix-sample.png):
 //! `cargo run -p cloneabi-report --example sample_html -- OUT.html [--open-first-failure]`
 //! (the flag opens the first FAIL cell's details, for the screenshot).
 fn main() {

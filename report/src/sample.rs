@@ -1,7 +1,7 @@
 //! A realistic, deterministic sample report: eight runs over five arches and three runners,
 //! every verdict, a timeout, a lost record, a broken run, an arch difference the model
 //! explains (page size) and two it does not (emulator bugs). Used by the tests of every
-//! format and for docs/report-matrix.png.
+//! format and for docs/report-matrix-sample.png.
 
 use crate::model::*;
 use cloneabi_arch::Arch;
