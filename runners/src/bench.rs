@@ -144,29 +144,10 @@ fn boot_once(
     cases: &[Case],
     tuning: crate::qemu::cmdline::Tuning,
 ) -> Result<f64, StartError> {
-    use crate::initramfs::Initramfs;
-    use crate::protocol::batch::{encode_batch, BatchOptions};
-    let payload = crate::payload::provide(arch).map_err(|e| StartError(e.to_string()))?;
-    let full = !cases.is_empty();
-    let options = BatchOptions {
-        write_twice: true,
-        power_off: true,
-        mount_proc: full,
-        cgroup: full.then(|| crate::protocol::batch::CgroupSetup {
-            mount_point: "/sys/fs/cgroup".into(),
-            run_dir: "cloneabi".into(),
-        }),
-        bare: false,
-        kmsg_noise: false,
-    };
-    let batch = encode_batch(arch, &options, &crate::session::programs(cases, arch));
-    let init = std::fs::read(&payload.path).map_err(|e| StartError(e.to_string()))?;
-    let dir = tempfile::tempdir().map_err(|e| StartError(e.to_string()))?;
-    let initrd = dir.path().join("initrd.cpio");
-    Initramfs::new(init)
-        .file("/cloneabi.batch", batch, 0o644)
-        .write_to(&initrd)
-        .map_err(|e| StartError(e.to_string()))?;
+    use crate::system_session::{guest_options, GuestInitrd};
+    // No cases: an empty boot of the payload, which powers off at once.
+    let guest = GuestInitrd::build(arch, cases, &guest_options(!cases.is_empty()))?;
+    let initrd = guest.path();
     let mut spec = crate::qemu::BootSpec::new(arch, kernel, &initrd);
     spec.tuning = tuning;
     let out = crate::qemu::boot(&spec, &mut |_| {}).map_err(|e| StartError(e.to_string()))?;

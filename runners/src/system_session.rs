@@ -20,6 +20,55 @@ pub struct GuestKernel<'a> {
     pub package: Option<(String, String)>,
 }
 
+/// The batch options of a guest: records written twice (the console is shared), power off
+/// at the end; with `observe`, a fresh procfs and a cgroup2 hierarchy for the cases.
+pub(crate) fn guest_options(observe: bool) -> BatchOptions {
+    BatchOptions {
+        write_twice: true,
+        power_off: true,
+        mount_proc: observe,
+        cgroup: observe.then(|| CgroupSetup {
+            mount_point: "/sys/fs/cgroup".into(),
+            run_dir: "cloneabi".into(),
+        }),
+        bare: false,
+        kmsg_noise: false,
+    }
+}
+
+/// An initramfs whose /init is the arch's payload and whose /cloneabi.batch holds `cases`,
+/// in a temporary directory that lives as long as this value.
+pub(crate) struct GuestInitrd {
+    pub payload: crate::payload::Payload,
+    dir: tempfile::TempDir,
+}
+
+impl GuestInitrd {
+    pub fn build(
+        arch: Arch,
+        cases: &[Case],
+        options: &BatchOptions,
+    ) -> Result<GuestInitrd, StartError> {
+        let payload = crate::payload::provide(arch).map_err(|e| StartError(e.to_string()))?;
+        let batch = encode_batch(arch, options, &programs(cases, arch));
+        let init = std::fs::read(&payload.path)
+            .map_err(|e| StartError(format!("reading {}: {e}", payload.path.display())))?;
+        let dir = tempfile::Builder::new()
+            .prefix("cloneabi-guest-")
+            .tempdir()
+            .map_err(|e| StartError(format!("cannot create a temporary directory: {e}")))?;
+        Initramfs::new(init)
+            .file("/cloneabi.batch", batch, 0o644)
+            .write_to(&dir.path().join("initrd.cpio"))
+            .map_err(|e| StartError(format!("building the initramfs: {e}")))?;
+        Ok(GuestInitrd { payload, dir })
+    }
+
+    pub fn path(&self) -> std::path::PathBuf {
+        self.dir.path().join("initrd.cpio")
+    }
+}
+
 /// Boots `kernel` once and runs every case in it.
 pub fn run_qemu_system(
     cases: &[Case],
@@ -41,30 +90,12 @@ pub fn run_qemu_system_with(
     kmsg_noise: bool,
 ) -> Result<(Run, Vec<u8>), StartError> {
     crate::kernels::identify::check(kernel.path, arch).map_err(|e| StartError(e.to_string()))?;
-    let payload = crate::payload::provide(arch).map_err(|e| StartError(e.to_string()))?;
     let options = BatchOptions {
-        write_twice: true,
-        power_off: true,
-        mount_proc: true,
-        cgroup: Some(CgroupSetup {
-            mount_point: "/sys/fs/cgroup".into(),
-            run_dir: "cloneabi".into(),
-        }),
-        bare: false,
         kmsg_noise,
+        ..guest_options(true)
     };
-    let batch = encode_batch(arch, &options, &programs(cases, arch));
-    let init = std::fs::read(&payload.path)
-        .map_err(|e| StartError(format!("reading {}: {e}", payload.path.display())))?;
-    let dir = tempfile::Builder::new()
-        .prefix("cloneabi-guest-")
-        .tempdir()
-        .map_err(|e| StartError(format!("cannot create a temporary directory: {e}")))?;
-    let initrd = dir.path().join("initrd.cpio");
-    Initramfs::new(init)
-        .file("/cloneabi.batch", batch, 0o644)
-        .write_to(&initrd)
-        .map_err(|e| StartError(format!("building the initramfs: {e}")))?;
+    let guest = GuestInitrd::build(arch, cases, &options)?;
+    let (payload, initrd) = (guest.payload.clone(), guest.path());
     let mut spec = BootSpec::new(arch, kernel.path, &initrd);
     spec.boot_timeout = Duration::from_secs(120);
     spec.run_timeout = run_timeout;
