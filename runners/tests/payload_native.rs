@@ -337,3 +337,59 @@ fn as_pid_1_of_a_new_pid_namespace() {
         run.case(2).tls_area + TLS_ADDEND as u64
     );
 }
+
+/// Cases without setup share one case process. A case that ends it (here: a fix-up past
+/// its blob, a setup failure) is reported from the shared area, a fresh process takes the
+/// rest, and descriptors a case leaves open (its pidfd) are closed before the next.
+#[test]
+fn the_shared_case_process_survives_a_broken_case_and_leaks_nothing() {
+    let Some(arch) = host() else { return };
+    let pidfd = || {
+        clone3(
+            arch,
+            CloneArgs {
+                flags: CLONE_PIDFD,
+                exit_signal: SIGCHLD,
+                ..CloneArgs::default()
+            },
+            88,
+            vec![fix(off("pidfd"), Target::PidfdSlot, 0)],
+        )
+    };
+    let broken = clone3(
+        arch,
+        CloneArgs {
+            exit_signal: SIGCHLD,
+            ..CloneArgs::default()
+        },
+        88,
+        vec![fix(88, Target::StackBase, 0)],
+    );
+    let mut own = pidfd();
+    own.own_process = true;
+    let run = run(
+        arch,
+        None,
+        &[
+            (0, pidfd()),
+            (1, pidfd()),
+            (2, broken),
+            (3, pidfd()),
+            (4, own),
+            (5, pidfd()),
+        ],
+    );
+    let fd = |i: u32| run.case(i).pidfd_slot.unwrap().value;
+    assert!(fd(0) >= 3, "{:?}", run.case(0));
+    assert_eq!(
+        fd(1),
+        fd(0),
+        "the first case's pidfd was closed before the second"
+    );
+    assert_eq!(run.case(2).setup_failed, Some((u32::MAX - 1, 22)));
+    for i in [3, 4, 5] {
+        assert_eq!(run.case(i).child_end, Some(ChildEnd::Exited(0)), "case {i}");
+        assert_eq!(fd(i), fd(0), "case {i}");
+    }
+    assert!(run.logs.is_empty(), "{:?}", run.logs);
+}

@@ -6,9 +6,11 @@ use crate::case::{
     ArgsAt, Call, Case, CgroupSpec, Clone3Call, LegacyCall, PidValue, Ptr, SetTidSpec, SizeSpec,
     SlotKind, StackSpec, Step,
 };
-use crate::flags::CLONE_NEWPID;
+use crate::flags::{CLONE_INTO_CGROUP, CLONE_NEWPID, CLONE_PARENT, CLONE_THREAD, CLONE_VM};
 use crate::model::checks::cgroup_dir_name;
-use crate::program::{Blob, CallKind, Fixup, Placement, Program, SetupOp, SizeArg, Target};
+use crate::program::{
+    Blob, CallKind, Fixup, Observe, Placement, Program, SetupOp, SizeArg, Target,
+};
 use cloneabi_arch::abi::LegacyCloneArg;
 use cloneabi_arch::clone_args::{self, CloneArgs, Tail, SIZE_LATEST};
 use cloneabi_arch::{Arch, Sysno};
@@ -96,6 +98,39 @@ fn lower_steps(case: &Case) -> Vec<SetupOp> {
     ops
 }
 
+/// The optional /proc reads the child makes: a superset of what any check the model can
+/// derive for this case looks at, on any kernel (tests/lower.rs holds the model to it).
+pub fn observations(case: &Case) -> Observe {
+    let (flags, set_tid) = match &case.call {
+        Call::Clone3(c) => (c.flags, !matches!(c.set_tid, SetTidSpec::Null { size: 0 })),
+        Call::Legacy(l) => (l.flags, false),
+    };
+    Observe {
+        // The pid vector is checked only where the child lands below the payload's level or
+        // the call chose pids.
+        nspid: set_tid
+            || flags & CLONE_NEWPID != 0
+            || case.nested_levels() > 0
+            || case.unshares_pid_ns(),
+        cgroup: flags & CLONE_INTO_CGROUP != 0 || case.creates_cgroup(),
+    }
+}
+
+/// Whether the case needs a case process of its own (see [`Program::own_process`]).
+pub fn needs_own_process(case: &Case) -> bool {
+    let (flags, stack) = match &case.call {
+        Call::Clone3(c) => (c.flags, c.stack),
+        Call::Legacy(l) => (l.flags, l.stack),
+    };
+    // Setup steps change the caller; a CLONE_THREAD or CLONE_PARENT child is not the
+    // caller's to reap; a CLONE_VM child without a stack region of its own runs on the
+    // caller's stack and may leave it damaged.
+    !case.steps.is_empty()
+        || case.behavior.no_reap
+        || flags & (CLONE_THREAD | CLONE_PARENT) != 0
+        || (flags & CLONE_VM != 0 && !matches!(stack, StackSpec::Region { .. }))
+}
+
 /// Lowers `case` for `arch`.
 pub fn lower(case: &Case, arch: Arch) -> Program {
     let mut b = Builder {
@@ -149,6 +184,8 @@ pub fn lower(case: &Case, arch: Arch) -> Program {
         fixups: b.fixups,
         setup: b.setup,
         behavior: case.behavior,
+        observe: observations(case),
+        own_process: needs_own_process(case),
         stack_len: b.stack_len,
         timeout_ms: CASE_TIMEOUT_MS,
         label: case.id.clone(),

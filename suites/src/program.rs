@@ -151,6 +151,29 @@ pub struct Behavior {
     pub no_reap: bool,
 }
 
+/// What the child reads from /proc besides its ids, SP, TLS, signal dispositions and
+/// namespace links (which it always reports). Each read costs a procfs open, so the payload
+/// makes only the ones some check of the case can look at (see `lower::observations`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Observe {
+    /// NSpid from /proc/thread-self/status: the child's pid in every level.
+    pub nspid: bool,
+    /// The cgroup2 path from /proc/thread-self/cgroup.
+    pub cgroup: bool,
+}
+
+impl Observe {
+    pub const ALL: Observe = Observe {
+        nspid: true,
+        cgroup: true,
+    };
+
+    /// Whether everything `other` asks for is asked for here too.
+    pub fn covers(self, other: Observe) -> bool {
+        (self.nspid || !other.nspid) && (self.cgroup || !other.cgroup)
+    }
+}
+
 /// One case as the payload runs it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Program {
@@ -166,6 +189,13 @@ pub struct Program {
     pub fixups: Vec<Fixup>,
     pub setup: Vec<SetupOp>,
     pub behavior: Behavior,
+    /// What the child reads from /proc.
+    pub observe: Observe,
+    /// The case must run in a case process of its own, forked for it alone: its setup changes
+    /// the caller (namespaces, capabilities, signal dispositions, descriptors) or its child
+    /// is not the caller's to reap. Other cases share one case process, one after another,
+    /// which saves a fork per case (docs/PROTOCOL.md, "Case processes").
+    pub own_process: bool,
     /// Bytes of child stack to map (0: none).
     pub stack_len: u32,
     pub timeout_ms: u32,

@@ -107,3 +107,56 @@ fn pid_max_relative_pids_become_fixups() {
         .all(|f| f.blob == Blob::SetTid && f.width == 4));
     assert_eq!(p.set_tid.len(), 12);
 }
+
+/// The child skips /proc reads no check asks for; every check the model can derive for a
+/// case, on any arch, kernel and nesting level, must find its data observed.
+#[test]
+fn every_check_finds_its_observation_requested() {
+    use cloneabi_arch::KernelVersion;
+    use cloneabi_suites::catalog::all_cases;
+    use cloneabi_suites::lower::observations;
+    use cloneabi_suites::model::{predict, Expectation, ModelEnv};
+    let mut checked = 0;
+    for arch in Arch::ALL {
+        for (major, minor) in [(5, 3), (5, 5), (5, 9), (6, 1), (6, 12), (6, 18)] {
+            for payload_level in [0, 1] {
+                let env = ModelEnv {
+                    arch,
+                    kernel: KernelVersion::new(major, minor, 0),
+                    page_size: arch.abi().default_page_size,
+                    pid_max: 32768,
+                    payload_level,
+                    caller_is_admin: true,
+                    cgroup2_errno: 0,
+                    namespaces: 0xff,
+                };
+                for case in all_cases() {
+                    let asked = observations(&case);
+                    if let Expectation::Success { checks } = predict(&case, &env) {
+                        for check in checks {
+                            assert!(
+                                asked.covers(check.needs()),
+                                "{}: {check:?} needs {:?}, the lowering asks for {asked:?}",
+                                case.id,
+                                check.needs()
+                            );
+                            checked += 1;
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(checked > 1000, "only {checked} checks seen");
+}
+
+#[test]
+fn cases_that_change_the_caller_get_a_process_of_their_own() {
+    let depth = lower(&case_by_id("set_tid.depth.02").unwrap(), Arch::X86_64);
+    assert!(depth.own_process, "setup steps unshare and fork");
+    let plain = lower(&case_by_id("sizes.ver0").unwrap(), Arch::X86_64);
+    assert!(!plain.own_process);
+    assert!(!plain.observe.nspid && !plain.observe.cgroup);
+    let cg = lower(&case_by_id("cgroup.into.valid").unwrap(), Arch::X86_64);
+    assert!(cg.own_process && cg.observe.cgroup);
+}

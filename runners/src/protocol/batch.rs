@@ -132,7 +132,10 @@ pub fn encode_case(case_index: u32, p: &Program) -> Vec<u8> {
             | (b.pidfd_signal as u32) << 1
             | (b.cleartid_waiter as u32) << 2
             | (b.read_cgroup_procs as u32) << 3
-            | (b.no_reap as u32) << 4,
+            | (b.no_reap as u32) << 4
+            | (p.observe.nspid as u32) << 5
+            | (p.observe.cgroup as u32) << 6
+            | (p.own_process as u32) << 7,
     );
     put_u32(&mut out, p.stack_len);
     put_u32(&mut out, p.timeout_ms);
@@ -240,7 +243,7 @@ pub fn encode_batch(arch: Arch, options: &BatchOptions, programs: &[(u32, Progra
 #[cfg(test)]
 mod tests {
     use super::*;
-    use cloneabi_suites::program::{Behavior, Fixup};
+    use cloneabi_suites::program::{Behavior, Fixup, Observe};
 
     fn program() -> Program {
         Program {
@@ -269,6 +272,8 @@ mod tests {
                 no_reap: true,
                 ..Behavior::default()
             },
+            observe: Observe::ALL,
+            own_process: false,
             stack_len: 65536,
             timeout_ms: 5000,
             label: "sizes.ver2".into(),
@@ -306,7 +311,8 @@ mod tests {
         assert_eq!(u32at(12), 1);
         assert_eq!(i64::from_le_bytes(c[16..24].try_into().unwrap()), -8);
         assert_eq!((u32at(24), u32at(28)), (3, 88));
-        assert_eq!(u32at(32), 0b10010);
+        // pidfd_signal, no_reap, then nspid and cgroup observed (bits 5, 6), shared process.
+        assert_eq!(u32at(32), 0b11_10010);
         assert_eq!((u32at(36), u32at(40)), (65536, 5000));
         // The label, then the args blob.
         assert_eq!(u32at(44), 10);

@@ -11,7 +11,7 @@ use cloneabi_runners::protocol::{
 };
 use cloneabi_suites::observation::{EnvReport, Observation};
 use cloneabi_suites::program::{
-    Behavior, Blob, CallKind, Fixup, Placement, Program, SizeArg, Target,
+    Behavior, Blob, CallKind, Fixup, Observe, Placement, Program, SizeArg, Target,
 };
 use std::path::PathBuf;
 use std::process::Command;
@@ -58,6 +58,8 @@ pub fn clone3(arch: Arch, args: CloneArgs, size: usize, fixups: Vec<Fixup>) -> P
         fixups,
         setup: Vec::new(),
         behavior: Behavior::default(),
+        observe: Observe::ALL,
+        own_process: false,
         stack_len: 0,
         timeout_ms: 10_000,
         label: "test".into(),
@@ -103,6 +105,8 @@ pub fn legacy_clone_in_order(
         fixups,
         setup: Vec::new(),
         behavior: Behavior::default(),
+        observe: Observe::ALL,
+        own_process: false,
         stack_len: if stack { STACK } else { 0 },
         timeout_ms: 10_000,
         label: "test".into(),

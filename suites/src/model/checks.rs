@@ -8,7 +8,7 @@ use crate::case::{Case, Ptr, SlotKind, StackSpec, Step};
 use crate::errno::signal_name;
 use crate::flags::*;
 use crate::observation::{ChildEnd, Observation, Slot, NS_NAMES};
-use crate::program::Disposition;
+use crate::program::{Disposition, Observe};
 use serde::Serialize;
 
 /// One property of a successful call.
@@ -305,6 +305,21 @@ impl Check {
                     format!("new {} namespace(s)", names.join("+"))
                 }
             }
+        }
+    }
+
+    /// The optional /proc reads of the child this check looks at.
+    pub fn needs(&self) -> Observe {
+        match self {
+            Check::ChildNspid(_) => Observe {
+                nspid: true,
+                cgroup: false,
+            },
+            Check::ChildCgroupEndsWith(_) => Observe {
+                nspid: false,
+                cgroup: true,
+            },
+            _ => Observe::default(),
         }
     }
 
