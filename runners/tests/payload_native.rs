@@ -393,3 +393,59 @@ fn the_shared_case_process_survives_a_broken_case_and_leaks_nothing() {
     }
     assert!(run.logs.is_empty(), "{:?}", run.logs);
 }
+
+/// Cases whose setup steps extend the last case's run as a chain in one line of processes:
+/// each runs only the steps the last one lacked. A case that breaks the chain is reported,
+/// and a fresh process runs the next case's whole setup.
+#[test]
+fn a_chain_of_extending_setups_nests_one_level_per_case() {
+    use cloneabi_suites::program::SetupOp;
+    let Some(arch) = host() else { return };
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        println!("SKIPPED: unshare(CLONE_NEWPID) needs root");
+        return;
+    }
+    let nested = |levels: usize, broken: bool| {
+        let fixups = if broken {
+            vec![fix(88, Target::StackBase, 0)]
+        } else {
+            vec![]
+        };
+        let mut p = clone3(
+            arch,
+            CloneArgs {
+                exit_signal: SIGCHLD,
+                ..CloneArgs::default()
+            },
+            88,
+            fixups,
+        );
+        for _ in 0..levels {
+            p.setup.push(SetupOp::Unshare {
+                flags: 0x2000_0000, // CLONE_NEWPID
+            });
+            p.setup.push(SetupOp::ForkInto);
+        }
+        p.own_process = true;
+        p.setup_reusable = true;
+        p
+    };
+    let programs: Vec<_> = [(1, false), (2, false), (3, true), (4, false), (4, false)]
+        .iter()
+        .enumerate()
+        .map(|(i, &(levels, broken))| (i as u32, nested(levels, broken)))
+        .collect();
+    let run = run(arch, None, &programs);
+    assert!(run.logs.is_empty(), "{:?}", run.logs);
+    let base = run.env.nspid.len();
+    assert_eq!(run.case(2).setup_failed, Some((u32::MAX - 1, 22)));
+    for (i, levels) in [(0, 1), (1, 2), (3, 4), (4, 4)] {
+        let o = run.case(i);
+        let c = o.child.as_ref().expect("child report");
+        assert_eq!(c.nspid.len(), base + levels, "case {i}: {:?}", c.nspid);
+        // The caller is the init of the innermost namespace it made.
+        assert_eq!(o.caller_pid, 1, "case {i}");
+        assert_eq!(o.child_end, Some(ChildEnd::Exited(0)), "case {i}");
+    }
+}

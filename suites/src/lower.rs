@@ -116,19 +116,39 @@ pub fn observations(case: &Case) -> Observe {
     }
 }
 
-/// Whether the case needs a case process of its own (see [`Program::own_process`]).
-pub fn needs_own_process(case: &Case) -> bool {
+/// Whether the call can leave the caller changed or damaged: a CLONE_THREAD or CLONE_PARENT
+/// child is not the caller's to reap, and a CLONE_VM child without a stack region of its own
+/// runs on the caller's stack.
+fn call_may_mark_caller(case: &Case) -> bool {
     let (flags, stack) = match &case.call {
         Call::Clone3(c) => (c.flags, c.stack),
         Call::Legacy(l) => (l.flags, l.stack),
     };
-    // Setup steps change the caller; a CLONE_THREAD or CLONE_PARENT child is not the
-    // caller's to reap; a CLONE_VM child without a stack region of its own runs on the
-    // caller's stack and may leave it damaged.
-    !case.steps.is_empty()
-        || case.behavior.no_reap
+    let own_stack = matches!(stack, StackSpec::Region { .. });
+    case.behavior.no_reap
         || flags & (CLONE_THREAD | CLONE_PARENT) != 0
-        || (flags & CLONE_VM != 0 && !matches!(stack, StackSpec::Region { .. }))
+        || (flags & CLONE_VM != 0 && !own_stack)
+}
+
+/// Whether the case needs a case process of its own (see [`Program::own_process`]): its
+/// setup steps change the caller, or its call may.
+pub fn needs_own_process(case: &Case) -> bool {
+    !case.steps.is_empty() || call_may_mark_caller(case)
+}
+
+/// Whether a following case may reuse the process this case leaves (see
+/// [`Program::setup_reusable`]).
+pub fn setup_reusable(case: &Case) -> bool {
+    // An unshared pid namespace without its init is used up by the call: its first child
+    // becomes the init, and once that exits the namespace takes no more. A cgroup step
+    // creates a directory named after the case.
+    let steps_stay = case.steps.iter().all(|s| {
+        matches!(
+            s,
+            Step::NestPidNs { .. } | Step::KeepCaps { .. } | Step::Signal { .. }
+        )
+    });
+    !case.steps.is_empty() && steps_stay && !call_may_mark_caller(case)
 }
 
 /// Lowers `case` for `arch`.
@@ -186,6 +206,7 @@ pub fn lower(case: &Case, arch: Arch) -> Program {
         behavior: case.behavior,
         observe: observations(case),
         own_process: needs_own_process(case),
+        setup_reusable: setup_reusable(case),
         stack_len: b.stack_len,
         timeout_ms: CASE_TIMEOUT_MS,
         label: case.id.clone(),

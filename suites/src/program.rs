@@ -196,6 +196,12 @@ pub struct Program {
     /// is not the caller's to reap. Other cases share one case process, one after another,
     /// which saves a fork per case (docs/PROTOCOL.md, "Case processes").
     pub own_process: bool,
+    /// After this case (an `own_process` one), its process may go on to run the next case
+    /// when that case's setup steps begin with this case's: the next case then only runs the
+    /// steps this one lacks. Set when the steps leave a state the call does not use up
+    /// (nested pid namespaces with their inits, kept capabilities, signal dispositions) and
+    /// the call leaves nothing behind (its child is reaped).
+    pub setup_reusable: bool,
     /// Bytes of child stack to map (0: none).
     pub stack_len: u32,
     pub timeout_ms: u32,

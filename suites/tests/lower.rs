@@ -154,9 +154,27 @@ fn every_check_finds_its_observation_requested() {
 fn cases_that_change_the_caller_get_a_process_of_their_own() {
     let depth = lower(&case_by_id("set_tid.depth.02").unwrap(), Arch::X86_64);
     assert!(depth.own_process, "setup steps unshare and fork");
+    assert!(
+        depth.setup_reusable,
+        "nested namespaces with their inits stay"
+    );
     let plain = lower(&case_by_id("sizes.ver0").unwrap(), Arch::X86_64);
     assert!(!plain.own_process);
     assert!(!plain.observe.nspid && !plain.observe.cgroup);
     let cg = lower(&case_by_id("cgroup.into.valid").unwrap(), Arch::X86_64);
     assert!(cg.own_process && cg.observe.cgroup);
+    assert!(!cg.setup_reusable, "the cgroup directory is the case's own");
+    let unshared = lower(
+        &case_by_id("set_tid.unshared.first_is_one").unwrap(),
+        Arch::X86_64,
+    );
+    assert!(
+        !unshared.setup_reusable,
+        "the call makes the unshared namespace's init"
+    );
+    let thread = lower(
+        &case_by_id("flags.combo.thread_valid").unwrap(),
+        Arch::X86_64,
+    );
+    assert!(thread.own_process && !thread.setup_reusable);
 }

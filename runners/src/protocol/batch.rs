@@ -135,7 +135,8 @@ pub fn encode_case(case_index: u32, p: &Program) -> Vec<u8> {
             | (b.no_reap as u32) << 4
             | (p.observe.nspid as u32) << 5
             | (p.observe.cgroup as u32) << 6
-            | (p.own_process as u32) << 7,
+            | (p.own_process as u32) << 7
+            | (p.setup_reusable as u32) << 8,
     );
     put_u32(&mut out, p.stack_len);
     put_u32(&mut out, p.timeout_ms);
@@ -274,6 +275,7 @@ mod tests {
             },
             observe: Observe::ALL,
             own_process: false,
+            setup_reusable: false,
             stack_len: 65536,
             timeout_ms: 5000,
             label: "sizes.ver2".into(),
