@@ -449,3 +449,41 @@ fn a_chain_of_extending_setups_nests_one_level_per_case() {
         assert_eq!(o.child_end, Some(ChildEnd::Exited(0)), "case {i}");
     }
 }
+
+/// A thread the case did not expect (no `no_reap`) is not the caller's to reap: the shared
+/// case process waits for its report instead, so nothing it writes lands in the next case.
+#[test]
+fn an_unexpected_thread_in_the_shared_process_is_waited_for() {
+    let Some(arch) = host() else { return };
+    const CLONE_SIGHAND: u64 = 0x800;
+    const CLONE_THREAD: u64 = 0x10000;
+    let mut thread = clone3(
+        arch,
+        CloneArgs {
+            flags: CLONE_VM | CLONE_SIGHAND | CLONE_THREAD,
+            stack_size: STACK as u64,
+            ..CloneArgs::default()
+        },
+        88,
+        vec![fix(off("stack"), Target::StackBase, 0)],
+    );
+    thread.stack_len = STACK;
+    let fine = clone3(
+        arch,
+        CloneArgs {
+            exit_signal: SIGCHLD,
+            ..CloneArgs::default()
+        },
+        88,
+        vec![],
+    );
+    let run = run(arch, None, &[(0, thread), (1, fine)]);
+    assert!(run.logs.is_empty(), "{:?}", run.logs);
+    let t = run.case(0);
+    let c = t.child.as_ref().expect("the thread reported");
+    assert!(t.ret > 0 && c.tid as i64 != i64::from(c.pid), "{t:?}");
+    assert_eq!(t.child_end, Some(ChildEnd::NotReaped));
+    let f = run.case(1);
+    assert_eq!(f.child_end, Some(ChildEnd::Exited(0)));
+    assert_eq!(f.child.as_ref().unwrap().pid as i64, f.ret);
+}

@@ -6,7 +6,7 @@ use crate::case::{
     ArgsAt, Call, Case, CgroupSpec, Clone3Call, LegacyCall, PidValue, Ptr, SetTidSpec, SizeSpec,
     SlotKind, StackSpec, Step,
 };
-use crate::flags::{CLONE_INTO_CGROUP, CLONE_NEWPID, CLONE_PARENT, CLONE_THREAD, CLONE_VM};
+use crate::flags::{CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CLONE_NEWPID, CLONE_VM};
 use crate::model::checks::cgroup_dir_name;
 use crate::program::{
     Blob, CallKind, Fixup, Observe, Placement, Program, SetupOp, SizeArg, Target,
@@ -113,21 +113,23 @@ pub fn observations(case: &Case) -> Observe {
             || case.nested_levels() > 0
             || case.unshares_pid_ns(),
         cgroup: flags & CLONE_INTO_CGROUP != 0 || case.creates_cgroup(),
+        dispositions: flags & CLONE_CLEAR_SIGHAND != 0
+            || case.steps.iter().any(|s| matches!(s, Step::Signal { .. })),
     }
 }
 
-/// Whether the call can leave the caller changed or damaged: a CLONE_THREAD or CLONE_PARENT
-/// child is not the caller's to reap, and a CLONE_VM child without a stack region of its own
-/// runs on the caller's stack.
+/// Whether the call can leave the caller changed or damaged: a child the case expects to be
+/// a thread or a CLONE_PARENT child (`no_reap`) is not the caller's to reap, and a CLONE_VM
+/// child without a stack region of its own runs on the caller's stack. (A thread or
+/// CLONE_PARENT child the case expects to be refused may share a process: if the kernel
+/// makes it anyway, the payload finds it is not its own to reap and waits for its report.)
 fn call_may_mark_caller(case: &Case) -> bool {
     let (flags, stack) = match &case.call {
         Call::Clone3(c) => (c.flags, c.stack),
         Call::Legacy(l) => (l.flags, l.stack),
     };
     let own_stack = matches!(stack, StackSpec::Region { .. });
-    case.behavior.no_reap
-        || flags & (CLONE_THREAD | CLONE_PARENT) != 0
-        || (flags & CLONE_VM != 0 && !own_stack)
+    case.behavior.no_reap || (flags & CLONE_VM != 0 && !own_stack)
 }
 
 /// Whether the case needs a case process of its own (see [`Program::own_process`]): its

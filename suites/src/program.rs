@@ -151,26 +151,32 @@ pub struct Behavior {
     pub no_reap: bool,
 }
 
-/// What the child reads from /proc besides its ids, SP, TLS, signal dispositions and
-/// namespace links (which it always reports). Each read costs a procfs open, so the payload
-/// makes only the ones some check of the case can look at (see `lower::observations`).
+/// What the child reports beyond its ids, SP, TLS and namespace links (which it always
+/// reports). Each costs system calls (a procfs open and a text rendering for the first two),
+/// so the payload makes only the ones some check of the case can look at (see
+/// `lower::observations`).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Observe {
     /// NSpid from /proc/thread-self/status: the child's pid in every level.
     pub nspid: bool,
     /// The cgroup2 path from /proc/thread-self/cgroup.
     pub cgroup: bool,
+    /// The SIGUSR1/SIGUSR2 dispositions (two rt_sigaction queries; 255 when not asked).
+    pub dispositions: bool,
 }
 
 impl Observe {
     pub const ALL: Observe = Observe {
         nspid: true,
         cgroup: true,
+        dispositions: true,
     };
 
     /// Whether everything `other` asks for is asked for here too.
     pub fn covers(self, other: Observe) -> bool {
-        (self.nspid || !other.nspid) && (self.cgroup || !other.cgroup)
+        (self.nspid || !other.nspid)
+            && (self.cgroup || !other.cgroup)
+            && (self.dispositions || !other.dispositions)
     }
 }
 

@@ -136,7 +136,8 @@ pub fn encode_case(case_index: u32, p: &Program) -> Vec<u8> {
             | (p.observe.nspid as u32) << 5
             | (p.observe.cgroup as u32) << 6
             | (p.own_process as u32) << 7
-            | (p.setup_reusable as u32) << 8,
+            | (p.setup_reusable as u32) << 8
+            | (p.observe.dispositions as u32) << 9,
     );
     put_u32(&mut out, p.stack_len);
     put_u32(&mut out, p.timeout_ms);
@@ -313,8 +314,8 @@ mod tests {
         assert_eq!(u32at(12), 1);
         assert_eq!(i64::from_le_bytes(c[16..24].try_into().unwrap()), -8);
         assert_eq!((u32at(24), u32at(28)), (3, 88));
-        // pidfd_signal, no_reap, then nspid and cgroup observed (bits 5, 6), shared process.
-        assert_eq!(u32at(32), 0b11_10010);
+        // pidfd_signal, no_reap; nspid, cgroup and dispositions observed; shared process.
+        assert_eq!(u32at(32), 1 << 1 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 9);
         assert_eq!((u32at(36), u32at(40)), (65536, 5000));
         // The label, then the args blob.
         assert_eq!(u32at(44), 10);

@@ -313,11 +313,15 @@ impl Check {
         match self {
             Check::ChildNspid(_) => Observe {
                 nspid: true,
-                cgroup: false,
+                ..Observe::default()
             },
             Check::ChildCgroupEndsWith(_) => Observe {
-                nspid: false,
                 cgroup: true,
+                ..Observe::default()
+            },
+            Check::Dispositions { .. } => Observe {
+                dispositions: true,
+                ..Observe::default()
             },
             _ => Observe::default(),
         }
