@@ -487,3 +487,60 @@ fn an_unexpected_thread_in_the_shared_process_is_waited_for() {
     assert_eq!(f.child_end, Some(ChildEnd::Exited(0)));
     assert_eq!(f.child.as_ref().unwrap().pid as i64, f.ret);
 }
+
+/// A case that hangs inside a chain, two pid namespaces down: the payload kills the whole
+/// line of processes at the deadline, reports the case, and a fresh process runs the rest.
+#[test]
+fn a_hung_case_inside_a_chain_times_out_and_the_chain_goes_on() {
+    use cloneabi_suites::program::SetupOp;
+    let Some(arch) = host() else { return };
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        println!("SKIPPED: unshare(CLONE_NEWPID) needs root");
+        return;
+    }
+    let nested = |levels: usize, hang: bool| {
+        let mut p = clone3(
+            arch,
+            CloneArgs {
+                flags: if hang { CLONE_VFORK } else { 0 },
+                exit_signal: SIGCHLD,
+                ..CloneArgs::default()
+            },
+            88,
+            vec![],
+        );
+        for _ in 0..levels {
+            p.setup.push(SetupOp::Unshare {
+                flags: 0x2000_0000, // CLONE_NEWPID
+            });
+            p.setup.push(SetupOp::ForkInto);
+        }
+        // CLONE_VFORK and a child that holds: the caller never comes back.
+        p.behavior.child_holds = hang;
+        p.timeout_ms = if hang { 300 } else { 10_000 };
+        p.own_process = true;
+        p.setup_reusable = true;
+        p
+    };
+    let run = run(
+        arch,
+        None,
+        &[
+            (0, nested(1, false)),
+            (1, nested(2, true)),
+            (2, nested(3, false)),
+        ],
+    );
+    assert!(run.logs.is_empty(), "{:?}", run.logs);
+    let hung = run.case(1);
+    assert!(hung.timed_out && hung.duration_us >= 300_000, "{hung:?}");
+    let base = run.env.nspid.len();
+    for (i, levels) in [(0, 1), (2, 3)] {
+        let o = run.case(i);
+        assert!(!o.timed_out, "case {i}");
+        let c = o.child.as_ref().expect("child report");
+        assert_eq!(c.nspid.len(), base + levels, "case {i}: {:?}", c.nspid);
+        assert_eq!(o.child_end, Some(ChildEnd::Exited(0)), "case {i}");
+    }
+}
