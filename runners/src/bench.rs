@@ -5,14 +5,20 @@ use crate::session::{run_native, NativeRun, StartError};
 use cloneabi_report::model::Run;
 use cloneabi_suites::case::Case;
 
-/// Medians of one measure, in microseconds.
+/// The suite's and the bare loop's median per-case cost over one set of cases.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Row {
-    pub measure: &'static str,
-    /// Median over cases of each case's median over rounds.
-    pub median_case_us: f64,
-    /// Median over rounds of the run's wall time divided by its case count.
-    pub wall_per_case_us: f64,
+    pub cases: &'static str,
+    pub count: usize,
+    /// Median over these cases of each case's median over rounds, in microseconds.
+    pub suite_us: f64,
+    pub bare_us: f64,
+}
+
+impl Row {
+    pub fn ratio(&self) -> f64 {
+        self.suite_us / self.bare_us.max(1.0)
+    }
 }
 
 /// The bench's result.
@@ -20,33 +26,47 @@ pub struct Row {
 pub struct Bench {
     pub cases: usize,
     pub rounds: usize,
-    pub suite: Row,
-    pub bare: Row,
+    /// Every case: the measure the target is set on.
+    pub all: Row,
+    /// The cases whose call creates a child, and those the kernel refuses: the two
+    /// populations the overall median falls between.
+    pub created: Row,
+    pub refused: Row,
+    /// Median over rounds of a run's wall time divided by its case count (suite, bare).
+    pub wall_per_case_us: (f64, f64),
 }
 
 impl Bench {
-    /// Suite cost over bare cost, per case (median).
+    /// Suite cost over bare cost, per case (median over every case).
     pub fn ratio(&self) -> f64 {
-        self.suite.median_case_us / self.bare.median_case_us.max(1.0)
+        self.all.ratio()
     }
 
     /// A Markdown table.
     pub fn table(&self) -> String {
-        let row = |r: &Row| {
-            format!(
-                "| {} | {:.0} | {:.0} |\n",
-                r.measure, r.median_case_us, r.wall_per_case_us
-            )
-        };
-        format!(
-            "| measure ({} cases, {} rounds) | median per case (µs) | wall per case (µs) |\n|---|---:|---:|\n{}{}| ratio suite / bare | {:.2} | {:.2} |\n",
+        let mut out = format!(
+            "| cases ({} rounds) | count | suite, median per case (µs) | bare loop, median per case (µs) | suite / bare |\n|---|---:|---:|---:|---:|\n",
+            self.rounds
+        );
+        for r in [&self.all, &self.created, &self.refused] {
+            // Durations have a resolution of 1 µs: below it a ratio says nothing.
+            let ratio = if r.bare_us < 1.0 {
+                "(bare below 1 µs)".to_string()
+            } else {
+                format!("{:.2}", r.ratio())
+            };
+            out += &format!(
+                "| {} | {} | {:.1} | {:.1} | {ratio} |\n",
+                r.cases, r.count, r.suite_us, r.bare_us
+            );
+        }
+        let (suite, bare) = self.wall_per_case_us;
+        out += &format!(
+            "| wall time of a run per case | {} | {suite:.0} | {bare:.0} | {:.2} |\n",
             self.cases,
-            self.rounds,
-            row(&self.suite),
-            row(&self.bare),
-            self.ratio(),
-            self.suite.wall_per_case_us / self.bare.wall_per_case_us.max(1.0),
-        )
+            suite / bare.max(1.0)
+        );
+        out
     }
 }
 
@@ -63,9 +83,10 @@ fn median(mut v: Vec<f64>) -> f64 {
     }
 }
 
-fn summarize(measure: &'static str, runs: &[Run]) -> Row {
+/// Each case's median duration over rounds.
+fn per_case(runs: &[Run]) -> Vec<f64> {
     let cases = runs.first().map_or(0, |r| r.results.len());
-    let per_case = (0..cases)
+    (0..cases)
         .map(|i| {
             median(
                 runs.iter()
@@ -73,15 +94,32 @@ fn summarize(measure: &'static str, runs: &[Run]) -> Row {
                     .collect(),
             )
         })
-        .collect();
-    let walls = runs
-        .iter()
-        .map(|r| r.wall_time_ms as f64 * 1000.0 / r.results.len().max(1) as f64)
-        .collect();
+        .collect()
+}
+
+fn wall_per_case(runs: &[Run]) -> f64 {
+    median(
+        runs.iter()
+            .map(|r| r.wall_time_ms as f64 * 1000.0 / r.results.len().max(1) as f64)
+            .collect(),
+    )
+}
+
+/// The row for the cases `pick` selects (by index).
+fn row(cases: &'static str, suite: &[f64], bare: &[f64], pick: &dyn Fn(usize) -> bool) -> Row {
+    let select = |v: &[f64]| -> Vec<f64> {
+        v.iter()
+            .enumerate()
+            .filter(|(i, _)| pick(*i))
+            .map(|(_, d)| *d)
+            .collect()
+    };
+    let s = select(suite);
     Row {
-        measure,
-        median_case_us: median(per_case),
-        wall_per_case_us: median(walls),
+        cases,
+        count: s.len(),
+        suite_us: median(s),
+        bare_us: median(select(bare)),
     }
 }
 
@@ -104,17 +142,36 @@ pub fn bench(cases: &[Case], rounds: usize) -> Result<Bench, StartError> {
             return Err(StartError(format!("a bench round broke: {e}")));
         }
     }
+    // A case creates a child when the suite saw the call succeed (the child may then have
+    // been killed, as the stack cases expect).
+    let created: Vec<bool> = suite[0]
+        .results
+        .iter()
+        .map(|r| r.observed_outcome == "ok" || r.observed_outcome.starts_with("killed:"))
+        .collect();
+    let (s, b) = (per_case(&suite), per_case(&bare));
     Ok(Bench {
         cases: cases.len(),
         rounds: suite.len(),
-        suite: summarize("native suite (setup, call, observation, cleanup)", &suite),
-        bare: summarize("bare loop (the same call, then reap)", &bare),
+        all: row("every case (the target's measure)", &s, &b, &|_| true),
+        created: row("the call creates a child", &s, &b, &|i| created[i]),
+        refused: row("the kernel refuses the call", &s, &b, &|i| !created[i]),
+        wall_per_case_us: (wall_per_case(&suite), wall_per_case(&bare)),
     })
 }
 
 #[cfg(test)]
 mod tests {
     use super::median;
+
+    #[test]
+    fn rows_take_the_median_of_the_picked_cases() {
+        let suite = [10.0, 100.0, 20.0, 200.0];
+        let bare = [1.0, 50.0, 1.0, 100.0];
+        let r = super::row("odd", &suite, &bare, &|i| i % 2 == 1);
+        assert_eq!((r.count, r.suite_us, r.bare_us), (2, 150.0, 75.0));
+        assert_eq!(r.ratio(), 2.0);
+    }
 
     #[test]
     fn medians() {
