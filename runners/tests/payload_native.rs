@@ -356,15 +356,7 @@ fn the_shared_case_process_survives_a_broken_case_and_leaks_nothing() {
             vec![fix(off("pidfd"), Target::PidfdSlot, 0)],
         )
     };
-    let broken = clone3(
-        arch,
-        CloneArgs {
-            exit_signal: SIGCHLD,
-            ..CloneArgs::default()
-        },
-        88,
-        vec![fix(88, Target::StackBase, 0)],
-    );
+    let broken = fork_like(arch, vec![fix(88, Target::StackBase, 0)]);
     let mut own = pidfd();
     own.own_process = true;
     let run = run(
@@ -399,37 +391,18 @@ fn the_shared_case_process_survives_a_broken_case_and_leaks_nothing() {
 /// and a fresh process runs the next case's whole setup.
 #[test]
 fn a_chain_of_extending_setups_nests_one_level_per_case() {
-    use cloneabi_suites::program::SetupOp;
     let Some(arch) = host() else { return };
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        println!("SKIPPED: unshare(CLONE_NEWPID) needs root");
+    if !may_unshare_pid_ns() {
         return;
     }
     let nested = |levels: usize, broken: bool| {
+        // A fix-up past the args blob fails the case's setup in its chain's process.
         let fixups = if broken {
             vec![fix(88, Target::StackBase, 0)]
         } else {
             vec![]
         };
-        let mut p = clone3(
-            arch,
-            CloneArgs {
-                exit_signal: SIGCHLD,
-                ..CloneArgs::default()
-            },
-            88,
-            fixups,
-        );
-        for _ in 0..levels {
-            p.setup.push(SetupOp::Unshare {
-                flags: 0x2000_0000, // CLONE_NEWPID
-            });
-            p.setup.push(SetupOp::ForkInto);
-        }
-        p.own_process = true;
-        p.setup_reusable = true;
-        p
+        nested(fork_like(arch, fixups), levels)
     };
     let programs: Vec<_> = [(1, false), (2, false), (3, true), (4, false), (4, false)]
         .iter()
@@ -468,15 +441,7 @@ fn an_unexpected_thread_in_the_shared_process_is_waited_for() {
         vec![fix(off("stack"), Target::StackBase, 0)],
     );
     thread.stack_len = STACK;
-    let fine = clone3(
-        arch,
-        CloneArgs {
-            exit_signal: SIGCHLD,
-            ..CloneArgs::default()
-        },
-        88,
-        vec![],
-    );
+    let fine = fork_like(arch, vec![]);
     let run = run(arch, None, &[(0, thread), (1, fine)]);
     assert!(run.logs.is_empty(), "{:?}", run.logs);
     let t = run.case(0);
@@ -492,35 +457,23 @@ fn an_unexpected_thread_in_the_shared_process_is_waited_for() {
 /// line of processes at the deadline, reports the case, and a fresh process runs the rest.
 #[test]
 fn a_hung_case_inside_a_chain_times_out_and_the_chain_goes_on() {
-    use cloneabi_suites::program::SetupOp;
     let Some(arch) = host() else { return };
-    // SAFETY: geteuid has no preconditions.
-    if unsafe { libc::geteuid() } != 0 {
-        println!("SKIPPED: unshare(CLONE_NEWPID) needs root");
+    if !may_unshare_pid_ns() {
         return;
     }
     let nested = |levels: usize, hang: bool| {
-        let mut p = clone3(
-            arch,
-            CloneArgs {
-                flags: if hang { CLONE_VFORK } else { 0 },
-                exit_signal: SIGCHLD,
-                ..CloneArgs::default()
-            },
-            88,
-            vec![],
-        );
-        for _ in 0..levels {
-            p.setup.push(SetupOp::Unshare {
-                flags: 0x2000_0000, // CLONE_NEWPID
-            });
-            p.setup.push(SetupOp::ForkInto);
+        if !hang {
+            return nested(fork_like(arch, vec![]), levels);
         }
         // CLONE_VFORK and a child that holds: the caller never comes back.
-        p.behavior.child_holds = hang;
-        p.timeout_ms = if hang { 300 } else { 10_000 };
-        p.own_process = true;
-        p.setup_reusable = true;
+        let vfork = CloneArgs {
+            flags: CLONE_VFORK,
+            exit_signal: SIGCHLD,
+            ..CloneArgs::default()
+        };
+        let mut p = nested(clone3(arch, vfork, 88, vec![]), levels);
+        p.behavior.child_holds = true;
+        p.timeout_ms = 300;
         p
     };
     let run = run(

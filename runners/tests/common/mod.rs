@@ -11,7 +11,7 @@ use cloneabi_runners::protocol::{
 };
 use cloneabi_suites::observation::{EnvReport, Observation};
 use cloneabi_suites::program::{
-    Behavior, Blob, CallKind, Fixup, Observe, Placement, Program, SizeArg, Target,
+    Behavior, Blob, CallKind, Fixup, Observe, Placement, Program, SetupOp, SizeArg, Target,
 };
 use std::path::PathBuf;
 use std::process::Command;
@@ -65,6 +65,43 @@ pub fn clone3(arch: Arch, args: CloneArgs, size: usize, fixups: Vec<Fixup>) -> P
         timeout_ms: 10_000,
         label: "test".into(),
     }
+}
+
+/// A fork-like clone3 (exit signal SIGCHLD, nothing else) with fix-ups.
+pub fn fork_like(arch: Arch, fixups: Vec<Fixup>) -> Program {
+    clone3(
+        arch,
+        CloneArgs {
+            exit_signal: SIGCHLD,
+            ..CloneArgs::default()
+        },
+        88,
+        fixups,
+    )
+}
+
+/// `p` after `levels` nested pid namespaces, each with its own init (unshare, fork-into),
+/// in a case process of its own whose setup a following case may extend.
+pub fn nested(mut p: Program, levels: usize) -> Program {
+    for _ in 0..levels {
+        p.setup.push(SetupOp::Unshare {
+            flags: 0x2000_0000, // CLONE_NEWPID
+        });
+        p.setup.push(SetupOp::ForkInto);
+    }
+    p.own_process = true;
+    p.setup_reusable = true;
+    p
+}
+
+/// Whether this process may make pid namespaces (prints why not).
+pub fn may_unshare_pid_ns() -> bool {
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    if !root {
+        println!("SKIPPED: unshare(CLONE_NEWPID) needs root");
+    }
+    root
 }
 
 /// A legacy clone() program in the arch's argument order: `flags` literal; a fresh
