@@ -77,16 +77,7 @@ fn native_cases() {
         ),
     ));
     // CLONE_PIDFD and a signal through it.
-    let mut pidfd = clone3(
-        arch,
-        CloneArgs {
-            flags: CLONE_PIDFD,
-            exit_signal: SIGCHLD,
-            ..CloneArgs::default()
-        },
-        88,
-        vec![fix(off("pidfd"), Target::PidfdSlot, 0)],
-    );
+    let mut pidfd = with_pidfd(arch);
     pidfd.behavior.pidfd_signal = true;
     programs.push((5, pidfd));
     // Legacy clone() in the arch's argument order, fresh stack, SETTLS, both tids.
@@ -289,16 +280,7 @@ fn as_pid_1_of_a_new_pid_namespace() {
         println!("SKIPPED: needs root and util-linux unshare");
         return;
     }
-    let mut holds = clone3(
-        arch,
-        CloneArgs {
-            flags: CLONE_PIDFD,
-            exit_signal: SIGCHLD,
-            ..CloneArgs::default()
-        },
-        88,
-        vec![fix(off("pidfd"), Target::PidfdSlot, 0)],
-    );
+    let mut holds = with_pidfd(arch);
     holds.behavior.pidfd_signal = true;
     let programs = vec![
         (
@@ -344,18 +326,7 @@ fn as_pid_1_of_a_new_pid_namespace() {
 #[test]
 fn the_shared_case_process_survives_a_broken_case_and_leaks_nothing() {
     let Some(arch) = host() else { return };
-    let pidfd = || {
-        clone3(
-            arch,
-            CloneArgs {
-                flags: CLONE_PIDFD,
-                exit_signal: SIGCHLD,
-                ..CloneArgs::default()
-            },
-            88,
-            vec![fix(off("pidfd"), Target::PidfdSlot, 0)],
-        )
-    };
+    let pidfd = || with_pidfd(arch);
     let broken = fork_like(arch, vec![fix(88, Target::StackBase, 0)]);
     let mut own = pidfd();
     own.own_process = true;

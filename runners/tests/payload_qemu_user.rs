@@ -4,7 +4,6 @@
 
 mod common;
 
-use cloneabi_arch::clone_args::CloneArgs;
 use cloneabi_arch::Arch;
 use cloneabi_suites::observation::{ChildEnd, SLOT_SENTINEL};
 use common::*;
@@ -31,18 +30,7 @@ fn check_arch(arch: Arch) {
                 true,
             ),
         ),
-        (
-            1,
-            clone3(
-                arch,
-                CloneArgs {
-                    exit_signal: SIGCHLD,
-                    ..CloneArgs::default()
-                },
-                88,
-                vec![],
-            ),
-        ),
+        (1, fork_like(arch, vec![])),
         // Plain fork-like legacy clone on the caller's stack (newsp 0).
         (2, legacy_clone(arch, SIGCHLD, false)),
     ];

@@ -80,6 +80,20 @@ pub fn fork_like(arch: Arch, fixups: Vec<Fixup>) -> Program {
     )
 }
 
+/// A clone3 with CLONE_PIDFD, the pidfd written to the payload's pidfd slot.
+pub fn with_pidfd(arch: Arch) -> Program {
+    clone3(
+        arch,
+        CloneArgs {
+            flags: CLONE_PIDFD,
+            exit_signal: SIGCHLD,
+            ..CloneArgs::default()
+        },
+        88,
+        vec![fix(off("pidfd"), Target::PidfdSlot, 0)],
+    )
+}
+
 /// `p` after `levels` nested pid namespaces, each with its own init (unshare, fork-into),
 /// in a case process of its own whose setup a following case may extend.
 pub fn nested(mut p: Program, levels: usize) -> Program {
