@@ -459,6 +459,8 @@ fn a_hung_case_inside_a_chain_times_out_and_the_chain_goes_on() {
     assert!(run.logs.is_empty(), "{:?}", run.logs);
     let hung = run.case(1);
     assert!(hung.timed_out && hung.duration_us >= 300_000, "{hung:?}");
+    // Killed at its own deadline, not at the 10 s one of the case before it.
+    assert!(hung.duration_us < 3_000_000, "{hung:?}");
     let base = run.env.nspid.len();
     for (i, levels) in [(0, 1), (2, 3)] {
         let o = run.case(i);
