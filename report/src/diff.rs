@@ -75,6 +75,16 @@ pub struct Presence {
     pub verdict: Verdict,
 }
 
+impl Presence {
+    fn of(run: &Run, result: &CaseResult) -> Presence {
+        Presence {
+            key: CaseKey::of(run, &result.case),
+            kernel: result.kernel.clone(),
+            verdict: result.verdict,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Serialize)]
 pub struct EnvChange {
     /// `<arch>.<runner>` for a run, "report" for the report itself (tool, host).
@@ -304,20 +314,7 @@ pub fn diff(baseline: &Report, current: &Report) -> Diff {
         env_changes(&mut d.environment_changes, b, c);
         for cc in &c.results {
             match b.results.iter().find(|bc| bc.case == cc.case) {
-                None => {
-                    d.added.push(Presence {
-                        key: CaseKey::of(c, &cc.case),
-                        kernel: cc.kernel.clone(),
-                        verdict: cc.verdict,
-                    });
-                    if bad(cc.verdict) {
-                        d.new_failures.push(Change {
-                            key: CaseKey::of(c, &cc.case),
-                            before: None,
-                            after: Side::of(cc),
-                        });
-                    }
-                }
+                None => case_added(&mut d, c, cc),
                 Some(bc) => {
                     let change = Change {
                         key: CaseKey::of(c, &cc.case),
@@ -341,42 +338,35 @@ pub fn diff(baseline: &Report, current: &Report) -> Diff {
         }
         for bc in &b.results {
             if !c.results.iter().any(|cc| cc.case == bc.case) {
-                d.removed.push(Presence {
-                    key: CaseKey::of(b, &bc.case),
-                    kernel: bc.kernel.clone(),
-                    verdict: bc.verdict,
-                });
+                d.removed.push(Presence::of(b, bc));
             }
         }
     }
     for b in removed_runs {
         d.runs_removed.push(b.key());
         for bc in &b.results {
-            d.removed.push(Presence {
-                key: CaseKey::of(b, &bc.case),
-                kernel: bc.kernel.clone(),
-                verdict: bc.verdict,
-            });
+            d.removed.push(Presence::of(b, bc));
         }
     }
     for c in added_runs {
         d.runs_added.push(c.key());
         for cc in &c.results {
-            d.added.push(Presence {
-                key: CaseKey::of(c, &cc.case),
-                kernel: cc.kernel.clone(),
-                verdict: cc.verdict,
-            });
-            if bad(cc.verdict) {
-                d.new_failures.push(Change {
-                    key: CaseKey::of(c, &cc.case),
-                    before: None,
-                    after: Side::of(cc),
-                });
-            }
+            case_added(&mut d, c, cc);
         }
     }
     d
+}
+
+/// A case only the current report has: added, and a new failure when it does not pass.
+fn case_added(d: &mut Diff, run: &Run, result: &CaseResult) {
+    d.added.push(Presence::of(run, result));
+    if bad(result.verdict) {
+        d.new_failures.push(Change {
+            key: CaseKey::of(run, &result.case),
+            before: None,
+            after: Side::of(result),
+        });
+    }
 }
 
 fn env_changes(out: &mut Vec<EnvChange>, b: &Run, c: &Run) {
