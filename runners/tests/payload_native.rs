@@ -29,35 +29,14 @@ fn native_cases() {
         (1, clone3(arch, fork_like, 56, vec![])),
     ];
     // CLONE_VM on its own 64 KiB stack.
-    let mut vm = clone3(
-        arch,
-        CloneArgs {
-            flags: CLONE_VM,
-            exit_signal: SIGCHLD,
-            stack_size: STACK as u64,
-            ..CloneArgs::default()
-        },
-        88,
-        vec![fix(off("stack"), Target::StackBase, 0)],
-    );
-    vm.stack_len = STACK;
-    programs.push((2, vm));
+    programs.push((2, on_own_stack(arch, CLONE_VM, SIGCHLD, vec![])));
     // CLONE_SETTLS with the TLS area, on a CLONE_VM child with its own stack.
-    let mut tls = clone3(
+    let tls = on_own_stack(
         arch,
-        CloneArgs {
-            flags: CLONE_VM | CLONE_SETTLS,
-            exit_signal: SIGCHLD,
-            stack_size: STACK as u64,
-            ..CloneArgs::default()
-        },
-        88,
-        vec![
-            fix(off("stack"), Target::StackBase, 0),
-            fix(off("tls"), Target::TlsArea, 0),
-        ],
+        CLONE_VM | CLONE_SETTLS,
+        SIGCHLD,
+        vec![fix(off("tls"), Target::TlsArea, 0)],
     );
-    tls.stack_len = STACK;
     programs.push((3, tls));
     // PARENT_SETTID / CHILD_SETTID.
     programs.push((
@@ -90,21 +69,12 @@ fn native_cases() {
         ),
     ));
     // CLONE_CHILD_CLEARTID on a CLONE_VM child wakes a futex waiter on the slot.
-    let mut cleartid = clone3(
+    let mut cleartid = on_own_stack(
         arch,
-        CloneArgs {
-            flags: CLONE_VM | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID,
-            exit_signal: SIGCHLD,
-            stack_size: STACK as u64,
-            ..CloneArgs::default()
-        },
-        88,
-        vec![
-            fix(off("stack"), Target::StackBase, 0),
-            fix(off("child_tid"), Target::ChildTidSlot, 0),
-        ],
+        CLONE_VM | CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID,
+        SIGCHLD,
+        vec![fix(off("child_tid"), Target::ChildTidSlot, 0)],
     );
-    cleartid.stack_len = STACK;
     cleartid.behavior = Behavior {
         child_holds: true,
         cleartid_waiter: true,
@@ -401,17 +371,7 @@ fn an_unexpected_thread_in_the_shared_process_is_waited_for() {
     let Some(arch) = host() else { return };
     const CLONE_SIGHAND: u64 = 0x800;
     const CLONE_THREAD: u64 = 0x10000;
-    let mut thread = clone3(
-        arch,
-        CloneArgs {
-            flags: CLONE_VM | CLONE_SIGHAND | CLONE_THREAD,
-            stack_size: STACK as u64,
-            ..CloneArgs::default()
-        },
-        88,
-        vec![fix(off("stack"), Target::StackBase, 0)],
-    );
-    thread.stack_len = STACK;
+    let thread = on_own_stack(arch, CLONE_VM | CLONE_SIGHAND | CLONE_THREAD, 0, vec![]);
     let fine = fork_like(arch, vec![]);
     let run = run(arch, None, &[(0, thread), (1, fine)]);
     assert!(run.logs.is_empty(), "{:?}", run.logs);

@@ -67,6 +67,27 @@ pub fn clone3(arch: Arch, args: CloneArgs, size: usize, fixups: Vec<Fixup>) -> P
     }
 }
 
+/// A clone3 with `flags` and `exit_signal` whose child runs on a fresh STACK-byte stack
+/// (stack and stack_size set), plus `fixups`.
+pub fn on_own_stack(arch: Arch, flags: u64, exit_signal: u64, fixups: Vec<Fixup>) -> Program {
+    let mut p = clone3(
+        arch,
+        CloneArgs {
+            flags,
+            exit_signal,
+            stack_size: STACK as u64,
+            ..CloneArgs::default()
+        },
+        88,
+        [fix(off("stack"), Target::StackBase, 0)]
+            .into_iter()
+            .chain(fixups)
+            .collect(),
+    );
+    p.stack_len = STACK;
+    p
+}
+
 /// A fork-like clone3 (exit signal SIGCHLD, nothing else) with fix-ups.
 pub fn fork_like(arch: Arch, fixups: Vec<Fixup>) -> Program {
     clone3(
