@@ -48,11 +48,30 @@ pub fn fix(offset: u32, target: Target, addend: i64) -> Fixup {
 /// A clone3 program: `args` encoded for `arch` at `size`, pointer members patched by
 /// `fixups`.
 pub fn clone3(arch: Arch, args: CloneArgs, size: usize, fixups: Vec<Fixup>) -> Program {
+    program(
+        CallKind::Clone3,
+        arch.syscall(Sysno::Clone3).unwrap(),
+        clone_args::encode(&args, arch.abi().endian, size, Tail::Zero),
+        SizeArg::Literal(size as u64),
+        fixups,
+        0,
+    )
+}
+
+/// A program of a test case: no setup, every observation, in the shared case process.
+fn program(
+    call: CallKind,
+    syscall_nr: u32,
+    args: Vec<u8>,
+    size: SizeArg,
+    fixups: Vec<Fixup>,
+    stack_len: u32,
+) -> Program {
     Program {
-        call: CallKind::Clone3,
-        syscall_nr: arch.syscall(Sysno::Clone3).unwrap(),
-        args: clone_args::encode(&args, arch.abi().endian, size, Tail::Zero),
-        size: SizeArg::Literal(size as u64),
+        call,
+        syscall_nr,
+        args,
+        size,
         placement: Placement::Normal,
         set_tid: Vec::new(),
         fixups,
@@ -61,7 +80,7 @@ pub fn clone3(arch: Arch, args: CloneArgs, size: usize, fixups: Vec<Fixup>) -> P
         observe: Observe::ALL,
         own_process: false,
         setup_reusable: false,
-        stack_len: 0,
+        stack_len,
         timeout_ms: 10_000,
         label: "test".into(),
     }
@@ -168,23 +187,14 @@ pub fn legacy_clone_in_order(
             LegacyCloneArg::Tls => fixups.push(fix(o, Target::TlsArea, TLS_ADDEND)),
         }
     }
-    Program {
-        call: CallKind::LegacyClone,
-        syscall_nr: arch.syscall(Sysno::Clone).unwrap(),
+    program(
+        CallKind::LegacyClone,
+        arch.syscall(Sysno::Clone).unwrap(),
         args,
-        size: SizeArg::Literal(0),
-        placement: Placement::Normal,
-        set_tid: Vec::new(),
+        SizeArg::Literal(0),
         fixups,
-        setup: Vec::new(),
-        behavior: Behavior::default(),
-        observe: Observe::ALL,
-        own_process: false,
-        setup_reusable: false,
-        stack_len: if stack { STACK } else { 0 },
-        timeout_ms: 10_000,
-        label: "test".into(),
-    }
+        if stack { STACK } else { 0 },
+    )
 }
 
 /// What one payload run answered.
