@@ -1,6 +1,7 @@
 //! The shape every architecture module fills in.
 
-use crate::Sysno;
+use crate::debian::Release;
+use crate::{Arch, KernelVersion, Sysno};
 use serde::Serialize;
 
 /// Byte order of an ABI.
@@ -107,34 +108,178 @@ pub struct StackConvention {
     pub toc_register: Option<&'static str>,
 }
 
-/// Debian's names for things of this architecture.
+/// Debian's names for the userspace side of this ABI.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct DebianNames {
-    /// `dpkg --print-architecture` on such a machine.
+    /// `dpkg --print-architecture` of a userspace of this ABI (`i386`, `x32`, `armhf`...).
     pub dpkg_arch: &'static str,
-    /// Kernel image package flavour (`linux-image-<ver>-<flavour>`); none for big-endian ppc64.
-    pub kernel_flavour: Option<&'static str>,
     /// The cross C compiler (the native one on a matching host).
     pub cross_gcc: &'static str,
     /// Debian packages that provide that compiler and a static libc for it.
     pub cross_packages: &'static [&'static str],
-    /// QEMU user-mode binary and its package.
-    pub qemu_user: &'static str,
-    /// QEMU system-mode binary and its package.
-    pub qemu_system: &'static str,
-    pub qemu_system_package: &'static str,
+    /// QEMU user-mode binary (package qemu-user); `None` where QEMU has none for this ABI.
+    pub qemu_user: Option<&'static str>,
 }
 
-/// Everything cloneabi knows about one ABI.
+/// One QEMU machine configuration.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct MachineSpec {
+    /// `-M` value.
+    pub machine: &'static str,
+    /// `-cpu` value, `None` = QEMU's default for the machine.
+    pub cpu: Option<&'static str>,
+    pub memory_mb: u32,
+    /// x86_64: boot the ELF vmlinux inside the bzImage through its PVH entry note.
+    pub pvh: bool,
+}
+
+/// How QEMU system mode boots a kernel of this arch. The runner and the LAVA export both
+/// read it, so a job handed to LAVA describes the machine cloneabi measured.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct QemuSystem {
+    pub binary: &'static str,
+    /// The Debian package that has [`QemuSystem::binary`].
+    pub package: &'static str,
+    /// The fastest measured flags that still boot the unmodified kernel (the default).
+    pub tuned: MachineSpec,
+    /// QEMU's ordinary flags, the baseline the boot benchmark compares with.
+    pub plain: MachineSpec,
+    /// What the default CPU of the machine is, for reports.
+    pub default_cpu: &'static str,
+    /// The console device the kernel writes to (`console=`).
+    pub console: &'static str,
+    /// LAVA's name for the arch in a qemu device's `context.arch`.
+    pub lava_arch: &'static str,
+    /// A typical empty boot of a Debian kernel with the tuned flags under TCG on a 2-core
+    /// machine, in milliseconds: the scale for boot deadlines.
+    pub typical_boot_ms: u32,
+}
+
+/// The container format of a kernel image, each with the marker that identifies it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ImageFormat {
+    /// x86 bzImage: boot flag 0xAA55 at 0x1FE and "HdrS" at 0x202
+    /// (Documentation/arch/x86/boot.rst).
+    BzImage,
+    /// arm64 `Image`: "ARM\x64" at 0x38 (Documentation/arch/arm64/booting.rst); Debian's is
+    /// the EFI-stub Image ("MZ" at 0), optionally gzip-wrapped.
+    Arm64Image,
+    /// RISC-V `Image`: "RSC\x05" at 0x38 (Documentation/arch/riscv/boot-image-header.rst).
+    RiscvImage,
+    /// s390x image: the "S390EP" entry-point table at 0x10008 (arch/s390/boot/head.S).
+    S390Image,
+    /// An ELF vmlinux, identified by the ABI's ELF identity.
+    Elf,
+}
+
+impl ImageFormat {
+    /// `(offset, bytes)` of the marker of a raw image; `None` for ELF.
+    pub const fn magic(self) -> Option<(usize, &'static [u8])> {
+        match self {
+            ImageFormat::BzImage => Some((0x202, b"HdrS")),
+            ImageFormat::Arm64Image => Some((0x38, b"ARM\x64")),
+            ImageFormat::RiscvImage => Some((0x38, b"RSC\x05")),
+            ImageFormat::S390Image => Some((0x10008, b"S390EP")),
+            ImageFormat::Elf => None,
+        }
+    }
+
+    /// How users and docs name the format.
+    pub const fn describe(self) -> &'static str {
+        match self {
+            ImageFormat::BzImage => "x86 bzImage (\"HdrS\" at 0x202)",
+            ImageFormat::Arm64Image => "arm64 Image (\"ARM\\x64\" at 0x38, optionally gzip'd)",
+            ImageFormat::RiscvImage => "RISC-V Image (\"RSC\\x05\" at 0x38, optionally gzip'd)",
+            ImageFormat::S390Image => "s390x image (\"S390EP\" at 0x10008)",
+            ImageFormat::Elf => "ELF vmlinux",
+        }
+    }
+}
+
+/// A kernel built by cloneabi from a Debian `linux-source-<series>` package.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct SourceBuild {
+    /// `make ARCH=`.
+    pub make_arch: &'static str,
+    /// `make CROSS_COMPILE=`; its `gcc` must be on PATH.
+    pub cross_compile: &'static str,
+    /// The Debian package of that compiler.
+    pub cross_package: &'static str,
+    /// The defconfig the fragment is applied on.
+    pub defconfig: &'static str,
+    /// The config fragment, a file under `fixtures/kernels/`.
+    pub fragment: &'static str,
+    /// The make target, and the file it leaves in the tree.
+    pub target: &'static str,
+    /// The release channel a build is filed under (the source package's suite).
+    pub channel: Release,
+}
+
+/// Where kernels of an arch come from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct KernelSources {
+    /// Debian's kernel packages, `linux-image-<flavour>` in these releases.
+    pub debian: Option<DebianKernels>,
+    /// Otherwise (or as well), a build from source.
+    pub build: Option<SourceBuild>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct DebianKernels {
+    /// `dpkg --print-architecture` of the kernel package.
+    pub dpkg_arch: &'static str,
+    /// The image flavour (`linux-image-<flavour>`).
+    pub flavour: &'static str,
+    /// Every release that carries one.
+    pub releases: &'static [Release],
+    /// The releases the main job boots.
+    pub default: &'static [Release],
+}
+
+/// A kernel architecture: what booting and identifying its kernels takes.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct KernelArch {
+    /// `uname -m` of such a kernel.
+    pub uname_machine: &'static str,
+    pub qemu: QemuSystem,
+    pub image: ImageFormat,
+    pub sources: KernelSources,
+}
+
+/// Which kernel an ABI's programs run on.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Kernel {
+    /// The kernel's own ABI.
+    Native(KernelArch),
+    /// A compat ABI: it runs on the 64-bit kernel of `on`, in the same boot as that ABI.
+    Compat {
+        on: Arch,
+        /// Kernel command-line words the ABI needs (x32: `syscall.x32=y`).
+        boot_args: &'static str,
+    },
+}
+
+/// Everything cloneabi knows about one ABI. Each ABI module fills one in; everything that
+/// differs between ABIs is data here.
 #[derive(Clone, Copy, Debug)]
 pub struct ArchAbi {
+    /// cloneabi's name (the first component of the target triple).
+    pub name: &'static str,
+    /// Other names accepted for it: Debian's, the kernel's, common spellings.
+    pub aliases: &'static [&'static str],
     /// Rust target triple.
     pub triple: &'static str,
+    /// Rust's `target_arch` for it (`std::env::consts::ARCH`).
+    pub rust_arch: &'static str,
+    pub kernel: Kernel,
+    /// The first mainline kernel whose syscall table has clone3 for this ABI.
+    pub first_clone3: KernelVersion,
     pub debian: DebianNames,
     pub endian: Endian,
     pub pointer_width: u32,
     pub elf: ElfIdentity,
-    /// Syscall number for each [`Sysno`]; `None` where the arch has no such entry.
+    /// Syscall number for each [`Sysno`]; `None` where the ABI has no such entry.
     pub syscall_number: fn(Sysno) -> Option<u32>,
     pub legacy_clone: LegacyCloneVariant,
     pub syscall: SyscallConvention,
@@ -147,4 +292,6 @@ pub struct ArchAbi {
     /// x86_64 only: `CLONE_SETTLS` values at or above this limit fail with EPERM
     /// (`do_arch_prctl_64(ARCH_SET_FS)`); other arches store the TLS value unchecked.
     pub settls_limit: Option<u64>,
+    /// The payload's assembly header, under `fixtures/probe/`.
+    pub payload_header: &'static str,
 }

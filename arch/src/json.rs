@@ -36,6 +36,13 @@ pub fn abi_json(arch: Arch) -> Value {
         "pointer_width": abi.pointer_width,
         "elf": abi.elf,
         "debian": abi.debian,
+        "kernel": {
+            "abi": arch.kernel_abi(),
+            "compat": arch.is_compat(),
+            "boot_args": arch.boot_args(),
+            "first_clone3": abi.first_clone3.to_string(),
+            "arch": arch.kernel_arch(),
+        },
         "syscalls": syscalls,
         "clone_args": {
             "sizes": sizes,
@@ -78,16 +85,61 @@ pub fn abi_table(arch: Arch) -> String {
     );
     let _ = writeln!(
         t,
-        "  Debian            dpkg {}, kernel flavour {}, cc {} ({})",
+        "  Debian            dpkg {}, cc {} ({})",
         abi.debian.dpkg_arch,
-        abi.debian.kernel_flavour.unwrap_or("none"),
         abi.debian.cross_gcc,
         abi.debian.cross_packages.join(", ")
     );
+    let k = arch.kernel_arch();
     let _ = writeln!(
         t,
-        "  QEMU              {}, {} ({})",
-        abi.debian.qemu_user, abi.debian.qemu_system, abi.debian.qemu_system_package
+        "  kernel            {} ({}){}, clone3 since {}, image {}",
+        arch.kernel_abi(),
+        k.uname_machine,
+        if arch.is_compat() {
+            ", compat entry points"
+        } else {
+            ""
+        },
+        abi.first_clone3,
+        k.image.describe()
+    );
+    if !arch.boot_args().is_empty() {
+        let _ = writeln!(t, "  boot args         {}", arch.boot_args());
+    }
+    let kernels = match (k.sources.debian, k.sources.build) {
+        (Some(d), _) => format!(
+            "Debian linux-image-{} in {} (default {})",
+            d.flavour,
+            d.releases
+                .iter()
+                .map(|r| r.name())
+                .collect::<Vec<_>>()
+                .join(", "),
+            d.default
+                .iter()
+                .map(|r| r.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (None, Some(b)) => format!(
+            "built from linux-source ({} + fixtures/kernels/{}, make {})",
+            b.defconfig, b.fragment, b.target
+        ),
+        (None, None) => "none".to_string(),
+    };
+    let _ = writeln!(t, "  kernels           {kernels}");
+    let m = &k.qemu.tuned;
+    let _ = writeln!(
+        t,
+        "  QEMU              {} -M {}{} -m {} console={} ({}); user mode {}",
+        k.qemu.binary,
+        m.machine,
+        m.cpu.map(|c| format!(" -cpu {c}")).unwrap_or_default(),
+        m.memory_mb,
+        k.qemu.console,
+        k.qemu.package,
+        abi.debian.qemu_user.unwrap_or("none")
     );
     let s = &abi.syscall;
     let _ = writeln!(
@@ -183,10 +235,10 @@ pub fn abi_table(arch: Arch) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use rstest::rstest;
 
-    const KEYS: [&str; 15] = [
+    const KEYS: [&str; 16] = [
         "arch",
+        "kernel",
         "triple",
         "endian",
         "pointer_width",
@@ -203,27 +255,29 @@ mod tests {
         "settls_limit",
     ];
 
-    #[rstest]
-    fn top_level_shape(
-        #[values(
-            Arch::X86_64,
-            Arch::Aarch64,
-            Arch::S390x,
-            Arch::Powerpc64le,
-            Arch::Powerpc64
-        )]
-        arch: Arch,
-    ) {
+    #[test]
+    fn top_level_shape() {
+        for arch in Arch::ALL {
+            top_level_shape_of(arch);
+        }
+    }
+
+    fn top_level_shape_of(arch: Arch) {
         let v = abi_json(arch);
         let obj = v.as_object().unwrap();
         let mut keys: Vec<&str> = obj.keys().map(String::as_str).collect();
         keys.sort_unstable();
         let mut want = KEYS.to_vec();
         want.sort_unstable();
-        assert_eq!(keys, want);
+        assert_eq!(keys, want, "{arch}");
         assert_eq!(v["arch"], arch.name());
         assert_eq!(v["triple"], arch.triple());
-        assert_eq!(v["pointer_width"], 64);
+        assert_eq!(v["pointer_width"], arch.abi().pointer_width);
+        assert_eq!(v["kernel"]["abi"], arch.kernel_abi().name());
+        assert_eq!(
+            v["kernel"]["arch"]["uname_machine"],
+            arch.kernel_arch().uname_machine
+        );
         assert_eq!(
             v["clone_args"]["sizes"],
             json!({"ver0": 64, "ver1": 80, "ver2": 88})

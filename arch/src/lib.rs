@@ -1,22 +1,19 @@
 //! cloneabi's model of the clone3()/clone() ABI on each architecture.
 //!
-//! One module per architecture, each of the same shape: a `pub const ABI: ArchAbi` and the
-//! syscall-number table behind it. [`clone_args`] holds the layout shared by all of them and
+//! One module per ABI, each of the same shape: a `pub const ABI: ArchAbi` and the
+//! syscall-number table behind it, listed once in the [`abis!`] table below. [`clone_args`] holds the layout shared by all of them and
 //! the encoder that turns a logical value into one ABI's bytes.
 
-mod aarch64;
 pub mod abi;
 pub mod clone_args;
+pub mod debian;
 pub mod flags;
 pub mod json;
-mod powerpc64;
-mod powerpc64le;
-mod s390x;
 mod sysno;
 pub mod version;
-mod x86_64;
 
-pub use abi::{ArchAbi, Endian};
+pub use abi::{ArchAbi, Endian, ImageFormat, Kernel, KernelArch, MachineSpec, QemuSystem};
+pub use debian::Release;
 pub use sysno::Sysno;
 pub use version::KernelVersion;
 
@@ -24,78 +21,119 @@ use serde::{Serialize, Serializer};
 use std::fmt;
 use std::str::FromStr;
 
-/// An architecture (ABI) cloneabi covers.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum Arch {
-    X86_64,
-    Aarch64,
-    S390x,
-    Powerpc64le,
+/// The ABI table: one row per ABI, naming the enum variant and the module whose `ABI`
+/// describes it. Adding an ABI is this row, that module and its payload header.
+macro_rules! abis {
+    ($($(#[$doc:meta])* $variant:ident => $module:ident),+ $(,)?) => {
+        $(mod $module;)+
+
+        /// An ABI cloneabi covers: a userspace ABI on a kernel arch.
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
+        pub enum Arch {
+            $($(#[$doc])* $variant),+
+        }
+
+        impl Arch {
+            /// Every ABI, in table order.
+            pub const ALL: [Arch; [$(stringify!($variant)),+].len()] = [$(Arch::$variant),+];
+
+            /// The ABI description.
+            pub const fn abi(self) -> &'static ArchAbi {
+                match self {
+                    $(Arch::$variant => &$module::ABI),+
+                }
+            }
+        }
+    };
+}
+
+abis! {
+    X86_64 => x86_64,
+    Aarch64 => aarch64,
+    S390x => s390x,
+    Powerpc64le => powerpc64le,
     /// Big-endian ppc64, ELFv1.
-    Powerpc64,
+    Powerpc64 => powerpc64,
 }
 
 impl Arch {
-    pub const ALL: [Arch; 5] = [
-        Arch::X86_64,
-        Arch::Aarch64,
-        Arch::S390x,
-        Arch::Powerpc64le,
-        Arch::Powerpc64,
-    ];
-
-    /// The ABI description.
-    pub fn abi(self) -> &'static ArchAbi {
-        match self {
-            Arch::X86_64 => &x86_64::ABI,
-            Arch::Aarch64 => &aarch64::ABI,
-            Arch::S390x => &s390x::ABI,
-            Arch::Powerpc64le => &powerpc64le::ABI,
-            Arch::Powerpc64 => &powerpc64::ABI,
-        }
-    }
-
-    /// The name cloneabi uses everywhere (the first component of the target triple).
+    /// The name cloneabi uses everywhere.
     pub const fn name(self) -> &'static str {
-        match self {
-            Arch::X86_64 => "x86_64",
-            Arch::Aarch64 => "aarch64",
-            Arch::S390x => "s390x",
-            Arch::Powerpc64le => "powerpc64le",
-            Arch::Powerpc64 => "powerpc64",
-        }
+        self.abi().name
     }
 
-    pub fn triple(self) -> &'static str {
+    pub const fn triple(self) -> &'static str {
         self.abi().triple
     }
 
-    /// The syscall number, or `None` when the arch has no such syscall.
+    /// The syscall number, or `None` when the ABI has no such syscall.
     pub fn syscall(self, nr: Sysno) -> Option<u32> {
         (self.abi().syscall_number)(nr)
     }
 
-    /// The architecture this program was compiled for, if cloneabi covers it.
+    /// The ABI this program was compiled for, if cloneabi covers it.
     pub fn host() -> Option<Arch> {
-        match (std::env::consts::ARCH, cfg!(target_endian = "big")) {
-            ("x86_64", _) => Some(Arch::X86_64),
-            ("aarch64", _) => Some(Arch::Aarch64),
-            ("s390x", _) => Some(Arch::S390x),
-            ("powerpc64", false) => Some(Arch::Powerpc64le),
-            ("powerpc64", true) => Some(Arch::Powerpc64),
-            _ => None,
+        let big = cfg!(target_endian = "big");
+        Arch::ALL.into_iter().find(|a| {
+            let abi = a.abi();
+            abi.rust_arch == std::env::consts::ARCH
+                && abi.pointer_width == usize::BITS
+                && (abi.endian == Endian::Big) == big
+        })
+    }
+
+    /// Every name accepted for an ABI: cloneabi's, the triple, Debian's and the kernel's.
+    pub fn aliases(self) -> impl Iterator<Item = &'static str> {
+        let abi = self.abi();
+        [abi.name, abi.triple]
+            .into_iter()
+            .chain(abi.aliases.iter().copied())
+    }
+
+    /// The ABI whose kernel this one runs on: itself, or the 64-bit ABI of a compat ABI.
+    pub const fn kernel_abi(self) -> Arch {
+        match self.abi().kernel {
+            Kernel::Native(_) => self,
+            Kernel::Compat { on, .. } => on,
         }
     }
 
-    /// Every name accepted for an arch: cloneabi's, the triple, Debian's and the kernel's.
-    pub fn aliases(self) -> &'static [&'static str] {
-        match self {
-            Arch::X86_64 => &["x86_64", "amd64", "x86-64"],
-            Arch::Aarch64 => &["aarch64", "arm64"],
-            Arch::S390x => &["s390x", "s390"],
-            Arch::Powerpc64le => &["powerpc64le", "ppc64le", "ppc64el"],
-            Arch::Powerpc64 => &["powerpc64", "ppc64", "ppc64be", "powerpc64be"],
+    /// Whether this ABI runs through a 64-bit kernel's compat entry points.
+    pub const fn is_compat(self) -> bool {
+        matches!(self.abi().kernel, Kernel::Compat { .. })
+    }
+
+    /// The kernel this ABI runs on.
+    pub fn kernel_arch(self) -> &'static KernelArch {
+        match &self.kernel_abi().abi().kernel {
+            Kernel::Native(k) => k,
+            Kernel::Compat { .. } => unreachable!("a compat ABI runs on a native one"),
         }
+    }
+
+    /// Kernel command-line words this ABI needs on its kernel.
+    pub const fn boot_args(self) -> &'static str {
+        match self.abi().kernel {
+            Kernel::Native(_) => "",
+            Kernel::Compat { boot_args, .. } => boot_args,
+        }
+    }
+
+    /// The ABIs that share a boot of this (native) ABI's kernel: itself first, then its
+    /// compat ABIs in table order. Empty for a compat ABI.
+    pub fn boot_group(self) -> Vec<Arch> {
+        if self.is_compat() {
+            return Vec::new();
+        }
+        Arch::ALL
+            .into_iter()
+            .filter(|a| a.kernel_abi() == self)
+            .collect()
+    }
+
+    /// The native ABIs, one per kernel arch.
+    pub fn kernels() -> impl Iterator<Item = Arch> {
+        Arch::ALL.into_iter().filter(|a| !a.is_compat())
     }
 }
 
@@ -130,7 +168,7 @@ impl FromStr for Arch {
         Arch::ALL
             .iter()
             .copied()
-            .find(|a| a.aliases().contains(&wanted.as_str()) || a.triple() == wanted)
+            .find(|a| a.aliases().any(|n| n == wanted))
             .ok_or_else(|| UnknownArch(s.to_string()))
     }
 }
@@ -165,6 +203,45 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("powerpc64le"));
+    }
+
+    #[test]
+    fn the_table_is_consistent() {
+        let mut names: Vec<&str> = Arch::ALL.iter().flat_map(|a| a.aliases()).collect();
+        let count = names.len();
+        names.sort_unstable();
+        names.dedup();
+        assert_eq!(names.len(), count, "a name or alias is used by two ABIs");
+        for arch in Arch::ALL {
+            let abi = arch.abi();
+            let host = arch.kernel_abi();
+            assert!(!host.is_compat(), "{arch} runs on a compat ABI");
+            assert!(host.boot_group().contains(&arch), "{arch}");
+            assert_eq!(host.boot_group()[0], host, "the native ABI boots first");
+            let k = arch.kernel_arch();
+            assert!(
+                k.sources.debian.is_some() || k.sources.build.is_some(),
+                "{arch}: no kernel source"
+            );
+            if let Some(d) = k.sources.debian {
+                assert!(d.default.iter().all(|r| d.releases.contains(r)), "{arch}");
+            }
+            assert!(abi.payload_header.starts_with("arch/"), "{arch}");
+            assert_eq!(abi.pointer_width == 64, abi.elf.class64, "{arch}");
+            assert_eq!(abi.endian, abi.elf.data, "{arch}");
+            assert!(abi.first_clone3 >= KernelVersion::new(5, 3, 0), "{arch}");
+        }
+        assert_eq!(Arch::kernels().count(), 5);
+    }
+
+    #[test]
+    fn the_host_is_found_by_its_target_arch() {
+        if cfg!(all(target_arch = "x86_64", target_pointer_width = "64")) {
+            assert_eq!(Arch::host(), Some(Arch::X86_64));
+        }
+        if let Some(h) = Arch::host() {
+            assert_eq!(h.abi().rust_arch, std::env::consts::ARCH);
+        }
     }
 
     #[test]

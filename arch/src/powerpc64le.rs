@@ -1,17 +1,33 @@
 //! Little-endian ppc64 (ELFv2: no function descriptors; r12 holds the global entry address).
 
 use crate::abi::*;
+use crate::{KernelVersion, Release};
 
 pub const ABI: ArchAbi = ArchAbi {
+    name: "powerpc64le",
+    aliases: &["ppc64le", "ppc64el"],
     triple: "powerpc64le-unknown-linux-gnu",
+    rust_arch: "powerpc64",
+    kernel: Kernel::Native(KernelArch {
+        uname_machine: "ppc64le",
+        qemu: QemuSystem { lava_arch: "ppc64le", ..crate::powerpc64::QEMU_PSERIES },
+        image: ImageFormat::Elf,
+        sources: KernelSources {
+            debian: Some(DebianKernels {
+                dpkg_arch: "ppc64el",
+                flavour: "powerpc64le",
+                releases: &[Release::Bookworm, Release::BookwormBackports, Release::Trixie, Release::Sid],
+                default: &[Release::Bookworm, Release::BookwormBackports, Release::Sid],
+            }),
+            build: None,
+        },
+    }),
+    first_clone3: KernelVersion::new(5, 3, 0),
     debian: DebianNames {
         dpkg_arch: "ppc64el",
-        kernel_flavour: Some("powerpc64le"),
         cross_gcc: "powerpc64le-linux-gnu-gcc",
         cross_packages: &["gcc-powerpc64le-linux-gnu", "libc6-dev-ppc64el-cross"],
-        qemu_user: "qemu-ppc64le",
-        qemu_system: "qemu-system-ppc64",
-        qemu_system_package: "qemu-system-ppc",
+        qemu_user: Some("qemu-ppc64le"),
     },
     endian: Endian::Little,
     pointer_width: 64,
@@ -37,5 +53,6 @@ pub const ABI: ArchAbi = ArchAbi {
     },
     tls_register: "r13",
     default_page_size: 65536,
+    payload_header: "arch/powerpc64le.h",
     settls_limit: None,
 };

@@ -1,18 +1,44 @@
 //! s390x (z/Architecture, LP64, big endian).
 
 use crate::abi::*;
+use crate::{KernelVersion, Release};
 use crate::Sysno::{self, *};
 
 pub const ABI: ArchAbi = ArchAbi {
+    name: "s390x",
+    aliases: &["s390"],
     triple: "s390x-unknown-linux-gnu",
+    rust_arch: "s390x",
+    kernel: Kernel::Native(KernelArch {
+        uname_machine: "s390x",
+        qemu: QemuSystem {
+            binary: "qemu-system-s390x",
+            package: "qemu-system-misc",
+            // `-cpu` made no measurable difference; the time goes to the image's decompressor.
+            tuned: MachineSpec { machine: "s390-ccw-virtio", cpu: None, memory_mb: 512, pvh: false },
+            plain: MachineSpec { machine: "s390-ccw-virtio", cpu: None, memory_mb: 512, pvh: false },
+            default_cpu: "qemu",
+            console: "ttysclp0",
+            lava_arch: "s390x",
+            typical_boot_ms: 2700,
+        },
+        image: ImageFormat::S390Image,
+        sources: KernelSources {
+            debian: Some(DebianKernels {
+                dpkg_arch: "s390x",
+                flavour: "s390x",
+                releases: &[Release::Bookworm, Release::BookwormBackports, Release::Trixie, Release::Sid],
+                default: &[Release::Bookworm, Release::BookwormBackports, Release::Sid],
+            }),
+            build: None,
+        },
+    }),
+    first_clone3: KernelVersion::new(5, 3, 0),
     debian: DebianNames {
         dpkg_arch: "s390x",
-        kernel_flavour: Some("s390x"),
         cross_gcc: "s390x-linux-gnu-gcc",
         cross_packages: &["gcc-s390x-linux-gnu", "libc6-dev-s390x-cross"],
-        qemu_user: "qemu-s390x",
-        qemu_system: "qemu-system-s390x",
-        qemu_system_package: "qemu-system-misc",
+        qemu_user: Some("qemu-s390x"),
     },
     endian: Endian::Big,
     pointer_width: 64,
@@ -45,6 +71,7 @@ pub const ABI: ArchAbi = ArchAbi {
     },
     tls_register: "a0:a1",
     default_page_size: 4096,
+    payload_header: "arch/s390x.h",
     settls_limit: None,
 };
 

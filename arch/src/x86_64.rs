@@ -1,18 +1,45 @@
 //! x86_64 (LP64, little endian).
 
 use crate::abi::*;
+use crate::{KernelVersion, Release};
 use crate::Sysno::{self, *};
 
 pub const ABI: ArchAbi = ArchAbi {
+    name: "x86_64",
+    aliases: &["amd64", "x86-64"],
     triple: "x86_64-unknown-linux-gnu",
+    rust_arch: "x86_64",
+    kernel: Kernel::Native(KernelArch {
+        uname_machine: "x86_64",
+        qemu: QemuSystem {
+            binary: "qemu-system-x86_64",
+            package: "qemu-system-x86",
+            // Debian kernels have CONFIG_PVH: QEMU enters the ELF vmlinux inside the bzImage
+            // directly and skips SeaBIOS and the decompressor.
+            tuned: MachineSpec { machine: "pc", cpu: None, memory_mb: 512, pvh: true },
+            plain: MachineSpec { machine: "pc", cpu: None, memory_mb: 512, pvh: false },
+            default_cpu: "qemu64",
+            console: "ttyS0",
+            lava_arch: "x86_64",
+            typical_boot_ms: 2600,
+        },
+        image: ImageFormat::BzImage,
+        sources: KernelSources {
+            debian: Some(DebianKernels {
+                dpkg_arch: "amd64",
+                flavour: "amd64",
+                releases: &Release::ALL,
+                default: &[Release::Bookworm, Release::BookwormBackports, Release::TrixieBackports],
+            }),
+            build: None,
+        },
+    }),
+    first_clone3: KernelVersion::new(5, 3, 0),
     debian: DebianNames {
         dpkg_arch: "amd64",
-        kernel_flavour: Some("amd64"),
         cross_gcc: "x86_64-linux-gnu-gcc",
         cross_packages: &["gcc-x86-64-linux-gnu", "libc6-dev-amd64-cross"],
-        qemu_user: "qemu-x86_64",
-        qemu_system: "qemu-system-x86_64",
-        qemu_system_package: "qemu-system-x86",
+        qemu_user: Some("qemu-x86_64"),
     },
     endian: Endian::Little,
     pointer_width: 64,
@@ -44,6 +71,7 @@ pub const ABI: ArchAbi = ArchAbi {
     tls_register: "fs_base",
     default_page_size: 4096,
     // TASK_SIZE_MAX with 4-level paging; 5-level paging raises it to (1 << 56) - 4096.
+    payload_header: "arch/x86_64.h",
     settls_limit: Some((1 << 47) - 4096),
 };
 

@@ -1,7 +1,7 @@
 //! The static cross-check: cloneabi's Rust ABI model against each toolchain's kernel UAPI
 //! headers.
 //!
-//! build.rs compiles fixtures/layout/layout.c with every cross gcc; the object's data symbol
+//! fixtures/layout/layout.c is compiled with every ABI's cross gcc; the object's data symbol
 //! `cloneabi_layout` holds what that toolchain's `<linux/sched.h>` and `<asm/unistd.h>` say
 //! (sizes, offsets, CLONE_* values, `__NR_*` numbers). Each item is one trial named
 //! `layout::<triple>::<group>::<item>`, so
@@ -23,7 +23,8 @@ use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::collections::BTreeMap;
 use std::sync::Arc;
 
-include!(concat!(env!("OUT_DIR"), "/layout_objects.rs"));
+#[path = "support/toolchain.rs"]
+mod toolchain;
 
 /// The one data symbol layout.c exports.
 const SYMBOL: &str = "cloneabi_layout";
@@ -515,52 +516,38 @@ fn matches_filter(args: &Arguments, name: &str) -> bool {
 fn main() {
     let args = Arguments::from_args();
     let mut trials = Vec::new();
+    let objects = tempfile::Builder::new()
+        .prefix("cloneabi-layout-")
+        .tempdir()
+        .expect("a temporary directory for the layout objects");
 
-    let mut seen_arches = Vec::new();
-    for obj in LAYOUT_OBJECTS {
-        let prefix = format!("layout::{}", obj.triple);
-        let arch = match obj.arch.parse::<Arch>() {
-            Ok(arch) if arch.triple() == obj.triple => arch,
-            _ => {
-                let msg = format!(
-                    "{}: build.rs's table names arch {:?}, which the model does not know",
-                    obj.triple, obj.arch
-                );
-                trials.push(Trial::test(format!("{prefix}::model"), move || {
-                    Err(msg.into())
-                }));
-                continue;
-            }
-        };
-        seen_arches.push(arch);
-
-        let source = match (obj.object, obj.unavailable, obj.failed) {
-            (Some(path), _, _) => match load(path) {
-                Ok(layout) => Source::Loaded(Arc::new(layout)),
-                Err(e) => Source::Broken(e),
-            },
-            (None, Some(reason), _) => Source::Unavailable(reason.to_string()),
-            (None, None, Some(failed)) => {
-                Source::Broken(format!("layout.c did not compile: {failed}"))
-            }
-            (None, None, None) => {
-                Source::Broken("build.rs recorded neither object nor reason".into())
-            }
-        };
-
+    for arch in Arch::ALL {
+        let triple = arch.triple();
+        let prefix = format!("layout::{triple}");
         let names: Vec<(String, Check)> = checks()
             .into_iter()
             .map(|(item, check)| (format!("{prefix}::{item}"), check))
             .collect();
-        if let Source::Unavailable(reason) = &source {
-            if names.iter().any(|(n, _)| matches_filter(&args, n)) {
-                let what = if ci() { "FAILING (CI=true)" } else { "skipped" };
-                eprintln!("layout: {} {what}: {reason}", obj.triple);
+        // Compile only for the ABIs a trial of which is selected.
+        if !names.iter().any(|(n, _)| matches_filter(&args, n)) {
+            continue;
+        }
+        let source = match toolchain::build(arch, objects.path()) {
+            toolchain::Outcome::Built { object, .. } => match load(&object.to_string_lossy()) {
+                Ok(layout) => Source::Loaded(Arc::new(layout)),
+                Err(e) => Source::Broken(e),
+            },
+            toolchain::Outcome::Unavailable(reason) => Source::Unavailable(reason),
+            toolchain::Outcome::Failed(failed) => {
+                Source::Broken(format!("layout.c did not compile: {failed}"))
             }
+        };
+        if let Source::Unavailable(reason) = &source {
+            let what = if ci() { "FAILING (CI=true)" } else { "skipped" };
+            eprintln!("layout: {triple} {what}: {reason}");
         }
         for (name, check) in names {
             let source = source.clone();
-            let triple = obj.triple;
             trials.push(Trial::ignorable_test(name, move || match source {
                 Source::Loaded(layout) => {
                     check(arch, &layout).map_err(|e| Failed::from(format!("{triple}: {e}")))
@@ -573,18 +560,8 @@ fn main() {
             }));
         }
     }
-    for arch in Arch::ALL {
-        if !seen_arches.contains(&arch) {
-            let msg = format!(
-                "{}: build.rs's table has no toolchain for this arch",
-                arch.triple()
-            );
-            trials.push(Trial::test(
-                format!("layout::{}::model", arch.triple()),
-                move || Err(msg.into()),
-            ));
-        }
-    }
 
-    libtest_mimic::run(&args, trials).exit();
+    let conclusion = libtest_mimic::run(&args, trials);
+    drop(objects);
+    conclusion.exit();
 }

@@ -2,7 +2,7 @@
 //! whatever is missing provisioned first. Guests run in parallel; each run is judged on its
 //! own, so one broken guest never hides the others' results.
 
-use crate::kernels::{self, Cache, KernelImage, Release};
+use crate::kernels::{self, Cache, KernelImage};
 use crate::session::StartError;
 use crate::system_session::{run_qemu_system, GuestKernel};
 use cloneabi_arch::Arch;
@@ -11,18 +11,15 @@ use cloneabi_suites::case::Case;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// The four arches Debian ships kernels for; big-endian ppc64's kernel is built.
-pub const DEBIAN_ARCHES: [Arch; 4] = [Arch::X86_64, Arch::Aarch64, Arch::S390x, Arch::Powerpc64le];
-
-/// One guest of the matrix.
+/// One guest of the matrix: a kernel of a native ABI.
 #[derive(Clone, Debug)]
 pub struct Guest {
     pub arch: Arch,
     pub kernel: KernelImage,
 }
 
-/// Finds (or provisions, when `provision`) every default kernel: bookworm and
-/// bookworm-backports for the four Debian arches, and the big-endian ppc64 build.
+/// Finds (or provisions, when `provision`) every default kernel of the ABI table: for each
+/// kernel arch, its Debian kernel in each default release, or its build from source.
 /// Returns the guests found and, for each one missing, why.
 pub fn default_guests(
     cache: &Cache,
@@ -31,14 +28,16 @@ pub fn default_guests(
 ) -> (Vec<Guest>, Vec<String>) {
     let mut guests = Vec::new();
     let mut missing = Vec::new();
-    for release in Release::DEFAULT {
-        for arch in DEBIAN_ARCHES {
+    for arch in Arch::kernels() {
+        let sources = arch.kernel_arch().sources;
+        let releases = sources.debian.map_or(&[][..], |d| d.default);
+        for &release in releases {
             let found = kernels::cached(release, arch, cache)
                 .map(Ok)
                 .unwrap_or_else(|| {
                     if !provision {
                         return Err(format!(
-                            "no {} kernel for {arch} is cached (cloneabi kernels fetch)",
+                            "no {} kernel for {arch} is cached (cloneabi kernels fetch --arch {arch} --release {release})",
                             release.name()
                         ));
                     }
@@ -53,20 +52,23 @@ pub fn default_guests(
                 Err(e) => missing.push(e),
             }
         }
-    }
-    let be = kernels::cached_ppc64_be(cache).map(Ok).unwrap_or_else(|| {
-        if !provision {
-            return Err("no big-endian ppc64 kernel is cached (cloneabi kernels build --arch powerpc64)".into());
+        if sources.debian.is_none() && sources.build.is_some() {
+            let built = kernels::cached_ppc64_be(cache).map(Ok).unwrap_or_else(|| {
+                if !provision {
+                    return Err(format!(
+                        "no {arch} kernel is cached (cloneabi kernels build --arch {arch})"
+                    ));
+                }
+                log(&format!(
+                    "building the {arch} kernel from Debian's linux-source (about 9 minutes on 2 cores)"
+                ));
+                kernels::build_ppc64_be(cache).map_err(|e| e.to_string())
+            });
+            match built {
+                Ok(kernel) => guests.push(Guest { arch, kernel }),
+                Err(e) => missing.push(e),
+            }
         }
-        log("building the big-endian ppc64 kernel from linux-source-6.1 (about 9 minutes on 2 cores)");
-        kernels::build_ppc64_be(cache).map_err(|e| e.to_string())
-    });
-    match be {
-        Ok(kernel) => guests.push(Guest {
-            arch: Arch::Powerpc64,
-            kernel,
-        }),
-        Err(e) => missing.push(e),
     }
     (guests, missing)
 }

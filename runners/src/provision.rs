@@ -16,9 +16,12 @@ pub fn missing_packages() -> Vec<String> {
             pkgs.push(pkg.to_string());
         }
     };
+    for arch in Arch::kernels() {
+        let q = &arch.kernel_arch().qemu;
+        need(in_path(q.binary), q.package);
+    }
     for arch in Arch::ALL {
         let d = &arch.abi().debian;
-        need(in_path(d.qemu_system), d.qemu_system_package);
         if payload::embedded(arch).is_none() {
             for p in d.cross_packages {
                 need(in_path(d.cross_gcc), p);

@@ -260,7 +260,11 @@ pub fn run_native(cases: &[Case], opts: &NativeRun) -> Result<Run, StartError> {
 /// Runs every case of `arch` under QEMU user-mode emulation (`qemu-<arch>`), inside the
 /// same throwaway pid namespace as the native runner.
 pub fn run_qemu_user(cases: &[Case], arch: Arch, opts: &NativeRun) -> Result<Run, StartError> {
-    let binary = arch.abi().debian.qemu_user;
+    let binary = arch
+        .abi()
+        .debian
+        .qemu_user
+        .ok_or_else(|| StartError(format!("QEMU has no user-mode emulator for {arch}")))?;
     let launcher = crate::qemu::find_binary(binary).ok_or_else(|| {
         StartError(format!(
             "{binary} is not installed: install it with `apt-get install qemu-user`"

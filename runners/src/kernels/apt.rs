@@ -5,6 +5,9 @@
 //! to /dev/null, so neither /etc/apt/apt.conf.d nor /etc/apt/sources.list* is read and
 //! nothing of the host's apt state is written. Index signatures are checked against
 //! Debian's archive keyring (`[signed-by=...]`), package hashes against the signed index.
+//! `Acquire::Check-Valid-Until` is off: mirrors serve sid with a Release file past its
+//! Valid-Until date (seen 2026-11-30, 23 days past), which apt would otherwise refuse. The
+//! signature is still checked, and the package version taken is recorded in kernel.json.
 
 use super::{sha256_file, Cache, KernelError, Release};
 use std::cmp::Ordering;
@@ -87,6 +90,7 @@ impl AptState {
              APT::Architectures {{ \"{dpkg_arch}\"; }};\n\
              APT::Sandbox::User \"root\";\n\
              Acquire::Languages \"none\";\n\
+             Acquire::Check-Valid-Until \"false\";\n\
              Acquire::Retries \"2\";\n"
         );
         write_if_changed(&dir.join("sources.list"), &sources)?;
@@ -186,8 +190,8 @@ impl AptState {
                 .filter(|l| l.starts_with("E: Failed to fetch") || l.starts_with("Err:"))
                 .collect();
             let supplementary = |l: &&str| {
-                l.contains(&format!("/dists/{}-security/", release_base(self.release)))
-                    || l.contains(&format!("/dists/{}-updates/", release_base(self.release)))
+                l.contains(&format!("/dists/{}-security/", self.release.base()))
+                    || l.contains(&format!("/dists/{}-updates/", self.release.base()))
             };
             if !failed.is_empty() && failed.iter().all(supplementary) {
                 eprintln!(
@@ -265,7 +269,18 @@ impl AptState {
                     "{meta} depends on no linux-image package: {depends}"
                 ))
             })?;
-        self.package(name)
+        // From 7.x, linux-image-<release> is itself a metapackage, and the image is in
+        // linux-binary-<release>.
+        let binary = format!("linux-binary-{}", name.trim_start_matches("linux-image-"));
+        let mut c = self.cmd("apt-cache");
+        c.args(["show", "--no-all-versions", name]);
+        let image = self.run(c, None)?;
+        let has_binary = image
+            .lines()
+            .filter_map(|l| l.strip_prefix("Depends:"))
+            .flat_map(|d| d.split([',', '|']))
+            .any(|d| d.split_whitespace().next() == Some(binary.as_str()));
+        self.package(if has_binary { &binary } else { name })
     }
 
     /// `apt-get download name=version` into `dir`; apt checks the hash against the signed
@@ -315,14 +330,6 @@ impl AptState {
             });
         }
         Ok(deb)
-    }
-}
-
-/// `bookworm-backports` → `bookworm`.
-fn release_base(r: Release) -> &'static str {
-    match r {
-        Release::Bookworm | Release::BookwormBackports => "bookworm",
-        Release::Trixie => "trixie",
     }
 }
 

@@ -33,86 +33,8 @@ use std::fmt;
 use std::fs;
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::str::FromStr;
 
-/// A Debian release cloneabi takes kernels from.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Release {
-    /// Debian 12: 6.1 (with bookworm-updates and bookworm-security).
-    Bookworm,
-    /// bookworm-backports: 6.12 on all four Debian arches.
-    BookwormBackports,
-    /// Debian 13: 6.12 (with trixie-updates and trixie-security).
-    Trixie,
-}
-
-impl Release {
-    pub const ALL: [Release; 3] = [
-        Release::Bookworm,
-        Release::BookwormBackports,
-        Release::Trixie,
-    ];
-    /// The releases provisioned by default.
-    pub const DEFAULT: [Release; 2] = [Release::Bookworm, Release::BookwormBackports];
-
-    pub const fn name(self) -> &'static str {
-        match self {
-            Release::Bookworm => "bookworm",
-            Release::BookwormBackports => "bookworm-backports",
-            Release::Trixie => "trixie",
-        }
-    }
-
-    /// `(archive, suite)` pairs of the apt sources for this release; archive is
-    /// `debian` or `debian-security` on the mirror.
-    pub fn sources(self) -> &'static [(&'static str, &'static str)] {
-        match self {
-            Release::Bookworm => &[
-                ("debian", "bookworm"),
-                ("debian", "bookworm-updates"),
-                ("debian-security", "bookworm-security"),
-            ],
-            Release::BookwormBackports => &[("debian", "bookworm-backports")],
-            Release::Trixie => &[
-                ("debian", "trixie"),
-                ("debian", "trixie-updates"),
-                ("debian-security", "trixie-security"),
-            ],
-        }
-    }
-
-    /// Releases tried, in order, when this one's package cannot be downloaded; a fallback
-    /// is accepted only if it carries the same kernel series (major.minor).
-    pub fn fallbacks(self) -> &'static [Release] {
-        match self {
-            Release::Bookworm => &[],
-            Release::BookwormBackports => &[Release::Trixie],
-            Release::Trixie => &[Release::BookwormBackports],
-        }
-    }
-}
-
-impl fmt::Display for Release {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.name())
-    }
-}
-
-impl FromStr for Release {
-    type Err = KernelError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        let w = s.trim().to_ascii_lowercase();
-        Release::ALL
-            .into_iter()
-            .find(|r| r.name() == w || (w == "backports" && *r == Release::BookwormBackports))
-            .ok_or_else(|| {
-                KernelError::Other(format!(
-                    "unknown Debian release '{s}': use one of bookworm, bookworm-backports, trixie"
-                ))
-            })
-    }
-}
+pub use cloneabi_arch::Release;
 
 /// Where a cached kernel came from.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -386,7 +308,7 @@ pub fn list(cache: &Cache) -> Vec<KernelImage> {
     let mut out = Vec::new();
     let root = cache.kernels_dir();
     for release in Release::ALL {
-        for arch in Arch::ALL {
+        for arch in Arch::kernels() {
             let d = root.join(release.name()).join(arch.name());
             let Ok(rd) = fs::read_dir(&d) else { continue };
             for e in rd.flatten() {
@@ -437,11 +359,25 @@ pub fn cached(release: Release, arch: Arch, cache: &Cache) -> Option<KernelImage
 /// On a download failure (404, hash mismatch) the release's fallbacks carrying the same
 /// kernel series are tried; the returned image then records the suite it came from.
 pub fn fetch(release: Release, arch: Arch, cache: &Cache) -> Result<KernelImage, KernelError> {
-    let Some(flavour) = arch.abi().debian.kernel_flavour else {
+    let Some(debian) = arch.kernel_arch().sources.debian else {
         return Err(KernelError::NotFound(format!(
-            "Debian has no kernel package for {arch}; use build_ppc64_be() (`cloneabi kernels build-ppc64`)"
+            "Debian has no kernel package for {arch}: build one with `cloneabi kernels build --arch {arch}`"
         )));
     };
+    let arch = arch.kernel_abi();
+    if !debian.releases.contains(&release) {
+        return Err(KernelError::NotFound(format!(
+            "Debian {release} has no {} kernel: use one of {}",
+            arch,
+            debian
+                .releases
+                .iter()
+                .map(|r| r.name())
+                .collect::<Vec<_>>()
+                .join(", ")
+        )));
+    }
+    let flavour = debian.flavour;
     let mut attempts = Vec::new();
     let mut series: Option<String> = None;
     for (i, rel) in std::iter::once(release)
@@ -490,14 +426,22 @@ fn fetch_one(
     requested: Option<Release>,
     want_series: Option<&str>,
 ) -> Result<KernelImage, (KernelError, Option<String>)> {
-    let dpkg = arch.abi().debian.dpkg_arch;
+    let dpkg = arch
+        .kernel_arch()
+        .sources
+        .debian
+        .map_or(arch.abi().debian.dpkg_arch, |d| d.dpkg_arch);
     let _lock = cache
         .lock(&format!("apt-{}-{dpkg}", rel.name()))
         .map_err(|e| (e, None))?;
     let state = apt::AptState::new(cache, rel, dpkg).map_err(|e| (e, None))?;
     state.update_if_stale().map_err(|e| (e, None))?;
     let pkg = state.resolve_kernel(flavour).map_err(|e| (e, None))?;
-    let krel = pkg.name.trim_start_matches("linux-image-").to_string();
+    let krel = pkg
+        .name
+        .trim_start_matches("linux-image-")
+        .trim_start_matches("linux-binary-")
+        .to_string();
     let s = series_of(&krel);
     if let Some(w) = want_series {
         if w != s {
@@ -523,24 +467,13 @@ fn fetch_one(
         let deb = state.download(&pkg, staging.path())?;
         let unpack = staging.path().join("unpack");
         apt::dpkg_extract(&deb, &unpack)?;
-        let boot = unpack.join("boot");
-        let image = fs::read_dir(&boot)
-            .map_err(|e| KernelError::io(&boot, e))?
-            .flatten()
-            .map(|e| e.path())
-            .find(|p| {
-                p.file_name()
-                    .and_then(|n| n.to_str())
-                    .is_some_and(|n| n.starts_with("vmlinuz-") || n.starts_with("vmlinux-"))
-            })
-            .ok_or_else(|| {
-                KernelError::NotFound(format!(
-                    "{} {} has no boot/vmlinu[xz]-*",
-                    pkg.name, pkg.version
-                ))
-            })?;
+        let (image, kernel_release) = find_image(&unpack).ok_or_else(|| {
+            KernelError::NotFound(format!(
+                "{} {} has neither boot/vmlinu[xz]-<release> nor usr/lib/modules/<release>/vmlinu[xz]",
+                pkg.name, pkg.version
+            ))
+        })?;
         let file = image.file_name().unwrap().to_string_lossy().into_owned();
-        let kernel_release = file[8..].to_string();
         let found = identify::identify(&image)
             .map_err(|e| KernelError::Corrupt(format!("{} {}: {e}", pkg.name, pkg.version)))?;
         if found.arch != arch {
@@ -577,6 +510,33 @@ fn fetch_one(
     res.map_err(|e| (e, Some(s)))
 }
 
+/// The image in an unpacked kernel package and its `uname -r`: `boot/vmlinuz-<release>`
+/// up to Debian's 6.x packaging, `usr/lib/modules/<release>/vmlinuz` in the
+/// `linux-binary-<release>` packages of 7.x.
+fn find_image(unpack: &Path) -> Option<(PathBuf, String)> {
+    let is_image = |n: &str| n == "vmlinuz" || n == "vmlinux";
+    if let Ok(rd) = fs::read_dir(unpack.join("boot")) {
+        for e in rd.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if let Some((kind, release)) = name.split_once('-') {
+                if is_image(kind) && !release.is_empty() {
+                    return Some((e.path(), release.to_string()));
+                }
+            }
+        }
+    }
+    for e in fs::read_dir(unpack.join("usr/lib/modules")).ok()?.flatten() {
+        let release = e.file_name().to_string_lossy().into_owned();
+        for name in ["vmlinuz", "vmlinux"] {
+            let p = e.path().join(name);
+            if p.is_file() {
+                return Some((p, release));
+            }
+        }
+    }
+    None
+}
+
 /// Package versions may contain ':' (epochs) and '~'; keep directory names plain.
 pub(crate) fn sanitize(v: &str) -> String {
     v.chars()
@@ -602,12 +562,26 @@ mod tests {
     }
 
     #[test]
-    fn release_names_round_trip() {
-        for r in Release::ALL {
-            assert_eq!(r.name().parse::<Release>().unwrap(), r);
-        }
-        assert!("sid".parse::<Release>().is_err());
-        assert_eq!(Release::Trixie.fallbacks(), &[Release::BookwormBackports]);
+    fn images_are_found_in_both_packagings() {
+        let t = tempfile::Builder::new()
+            .prefix("cloneabi-find-image-")
+            .tempdir()
+            .unwrap();
+        let old = t.path().join("old");
+        fs::create_dir_all(old.join("boot")).unwrap();
+        fs::write(old.join("boot/config-6.1.0-56-arm64"), "").unwrap();
+        fs::write(old.join("boot/vmlinuz-6.1.0-56-arm64"), "k").unwrap();
+        let (p, r) = find_image(&old).unwrap();
+        assert_eq!(r, "6.1.0-56-arm64");
+        assert!(p.ends_with("boot/vmlinuz-6.1.0-56-arm64"));
+        let new = t.path().join("new");
+        let m = new.join("usr/lib/modules/7.2.13+deb14-riscv64");
+        fs::create_dir_all(&m).unwrap();
+        fs::write(m.join("vmlinuz"), "k").unwrap();
+        let (p, r) = find_image(&new).unwrap();
+        assert_eq!(r, "7.2.13+deb14-riscv64");
+        assert!(p.ends_with("vmlinuz"));
+        assert!(find_image(t.path()).is_none());
     }
 
     #[test]

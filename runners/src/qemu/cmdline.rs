@@ -26,47 +26,20 @@ pub struct MachineSpec {
     pub pvh: bool,
 }
 
+/// The machine of `arch`'s kernel, from the ABI table.
 pub fn machine(arch: Arch, tuning: Tuning) -> MachineSpec {
-    let tuned = tuning == Tuning::Tuned;
-    match arch {
-        Arch::X86_64 => MachineSpec {
-            machine: "pc",
-            cpu: None,
-            default_cpu: "qemu64",
-            memory_mb: 512,
-            console: "ttyS0",
-            pvh: tuned,
-        },
-        Arch::Aarch64 => MachineSpec {
-            machine: "virt",
-            // Pointer authentication costs under TCG even with the cheaper implementation-
-            // defined algorithm (pauth-impdef=on); without it the same kernel reached /init
-            // in 1.5-1.6 s instead of 1.9-2.4 s here and ran the suite's cases in 0.95 s
-            // instead of 1.3 s. The kernel's own PAC instructions are hint-space NOPs then,
-            // and nothing in the clone3 ABI depends on them.
-            cpu: Some(if tuned { "max,pauth=off" } else { "max" }),
-            default_cpu: "cortex-a15",
-            memory_mb: 512,
-            console: "ttyAMA0",
-            pvh: false,
-        },
-        Arch::S390x => MachineSpec {
-            machine: "s390-ccw-virtio",
-            cpu: None,
-            default_cpu: "qemu",
-            memory_mb: 512,
-            console: "ttysclp0",
-            pvh: false,
-        },
-        Arch::Powerpc64le | Arch::Powerpc64 => MachineSpec {
-            // x-vof: QEMU's Virtual Open Firmware instead of SLOF.
-            machine: if tuned { "pseries,x-vof=on" } else { "pseries" },
-            cpu: None,
-            default_cpu: "power9_v2.0",
-            memory_mb: 1024,
-            console: "hvc0",
-            pvh: false,
-        },
+    let q = &arch.kernel_arch().qemu;
+    let m = match tuning {
+        Tuning::Tuned => q.tuned,
+        Tuning::Plain => q.plain,
+    };
+    MachineSpec {
+        machine: m.machine,
+        cpu: m.cpu,
+        default_cpu: q.default_cpu,
+        memory_mb: m.memory_mb,
+        console: q.console,
+        pvh: m.pvh,
     }
 }
 

@@ -178,12 +178,12 @@ pub fn find_binary(binary: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Check that the QEMU binary for `arch` is installed.
+/// Check that the QEMU binary for `arch`'s kernel is installed.
 pub fn check_qemu(arch: Arch) -> Result<PathBuf, QemuError> {
-    let d = &arch.abi().debian;
-    find_binary(d.qemu_system).ok_or_else(|| QemuError::Missing {
-        binary: d.qemu_system.to_string(),
-        package: d.qemu_system_package.to_string(),
+    let q = &arch.kernel_arch().qemu;
+    find_binary(q.binary).ok_or_else(|| QemuError::Missing {
+        binary: q.binary.to_string(),
+        package: q.package.to_string(),
         detail: "not in PATH".into(),
     })
 }
