@@ -16,9 +16,22 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
     let src = manifest.join("../fixtures/probe");
     println!("cargo:rerun-if-changed=src/payload/build_cmd.rs");
-    for f in build_cmd::SOURCE_FILES {
-        println!("cargo:rerun-if-changed={}", src.join(f).display());
+    let mut sources = String::from(
+        "/// The payload's C sources: (path relative to fixtures/probe, text).\n\
+         pub static SOURCES: &[(&str, &str)] = &[\n",
+    );
+    for f in build_cmd::source_files() {
+        let path = src.join(f);
+        println!("cargo:rerun-if-changed={}", path.display());
+        writeln!(
+            sources,
+            "    ({f:?}, include_str!({:?})),",
+            path.display().to_string()
+        )
+        .unwrap();
     }
+    sources.push_str("];\n");
+    std::fs::write(out_dir.join("payload_sources.rs"), sources).unwrap();
     println!("cargo:rerun-if-env-changed=CLONEABI_NO_EMBED");
     println!("cargo:rerun-if-env-changed=PATH");
     let skip = std::env::var_os("CLONEABI_NO_EMBED").is_some_and(|v| v != "0");
@@ -43,7 +56,8 @@ fn main() {
             continue;
         }
         let out = out_dir.join(format!("probe-{arch}"));
-        match build_cmd::compile(debian.cross_gcc, &src, &out) {
+        let gen_dir = out_dir.join("abi").join(arch.name());
+        match build_cmd::compile(arch, debian.cross_gcc, &src, &gen_dir, &out) {
             Ok(()) => {
                 writeln!(
                     table,

@@ -5,6 +5,7 @@
 //! the encoder that turns a logical value into one ABI's bytes.
 
 pub mod abi;
+pub mod cheader;
 pub mod clone_args;
 pub mod debian;
 pub mod flags;

@@ -39,31 +39,6 @@ pub fn case_done_line(case_index: u32, case_id: &str) -> String {
     format!("@CLONEABI-CASE {case_index} {case_id} done")
 }
 
-/// QEMU and console parameters per arch (after tuxlava's qemu devices).
-struct Machine {
-    lava_arch: &'static str,
-    machine: &'static str,
-    cpu: &'static str,
-    console: &'static str,
-}
-
-fn machine(arch: Arch) -> Machine {
-    let m = |lava_arch, machine, cpu, console| Machine {
-        lava_arch,
-        machine,
-        cpu,
-        console,
-    };
-    match arch {
-        Arch::X86_64 => m("x86_64", "q35", "Nehalem", "ttyS0"),
-        Arch::Aarch64 => m("arm64", "virt,gic-version=3", "max", "ttyAMA0"),
-        // The s390 SCLP line-mode console registers as ttyS0.
-        Arch::S390x => m("s390x", "s390-ccw-virtio", "max,zpci=on", "ttyS0"),
-        Arch::Powerpc64le => m("ppc64le", "pseries", "POWER8", "hvc0"),
-        Arch::Powerpc64 => m("ppc64", "pseries", "POWER8", "hvc0"),
-    }
-}
-
 /// YAML double-quoted string.
 fn q(s: &str) -> String {
     let mut out = String::from("\"");
@@ -84,9 +59,18 @@ fn q(s: &str) -> String {
 
 /// A LAVA job (YAML) booting `kernel_url` with the initramfs `initrd_url` on a QEMU device
 /// of `arch`, watching the console with the cloneabi monitor.
+///
+/// The machine is the one the qemu-system runner boots (the ABI table's tuned flags), so
+/// LAVA runs what cloneabi measured; the kernel command line adds what the ABI needs.
 pub fn lava_job(arch: Arch, kernel_url: &str, initrd_url: &str) -> String {
-    let m = machine(arch);
-    let append = format!("console={},115200 rdinit=/init panic=-1", m.console);
+    let qemu = &arch.kernel_arch().qemu;
+    let mut append = format!("console={},115200 rdinit=/init panic=-1", qemu.console);
+    for a in arch.kernel_abi().boot_group() {
+        if !a.boot_args().is_empty() {
+            append.push(' ');
+            append.push_str(a.boot_args());
+        }
+    }
     let kernel_arg = format!("-kernel {{kernel}} -append \"{append}\"");
     let mut y = String::new();
     let _ = writeln!(y, "device_type: qemu");
@@ -98,10 +82,13 @@ pub fn lava_job(arch: Arch, kernel_url: &str, initrd_url: &str) -> String {
     y.push_str("priority: medium\nvisibility: public\n");
     y.push_str("timeouts:\n  job:\n    minutes: 30\n  action:\n    minutes: 10\n");
     y.push_str("context:\n");
-    let _ = writeln!(y, "  arch: {}", q(m.lava_arch));
-    let _ = writeln!(y, "  machine: {}", q(m.machine));
-    let _ = writeln!(y, "  cpu: {}", q(m.cpu));
-    y.push_str("  memory: 1024\n  extra_options: [\"-no-reboot\", \"-smp 2\"]\n");
+    let _ = writeln!(y, "  arch: {}", q(qemu.lava_arch));
+    let _ = writeln!(y, "  machine: {}", q(qemu.tuned.machine));
+    if let Some(cpu) = qemu.tuned.cpu {
+        let _ = writeln!(y, "  cpu: {}", q(cpu));
+    }
+    let _ = writeln!(y, "  memory: {}", qemu.tuned.memory_mb);
+    y.push_str("  extra_options: [\"-no-reboot\"]\n");
     y.push_str("  no_network: true\n");
     y.push_str("actions:\n");
     y.push_str("- deploy:\n    to: tmpfs\n    timeout:\n      minutes: 10\n    images:\n");
@@ -173,6 +160,13 @@ mod tests {
         }
         assert!(lava_job(Arch::Powerpc64, "k", "i").contains("console=hvc0"));
         assert!(lava_job(Arch::Aarch64, "k", "i").contains("console=ttyAMA0"));
+        // The same machine as the qemu-system runner boots.
+        let s390 = job(Arch::S390x);
+        assert_eq!(s390["context"]["machine"], "s390-ccw-virtio");
+        assert!(lava_job(Arch::S390x, "k", "i").contains("console=ttysclp0"));
+        let arm = job(Arch::Aarch64);
+        assert_eq!(arm["context"]["cpu"], "max,pauth=off");
+        assert_eq!(arm["context"]["memory"], 512);
     }
 
     #[test]

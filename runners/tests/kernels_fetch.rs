@@ -1,7 +1,7 @@
 //! Kernel provisioning against the real Debian mirror and the real cache.
 //!
 //! `cargo test -p cloneabi-runners --test kernels_fetch -- --ignored` fetches the default
-//! kernels (bookworm and bookworm-backports for amd64, arm64, s390x, ppc64el) and builds
+//! kernels of the ABI table (each kernel arch's default Debian releases) and builds
 //! the big-endian ppc64 kernel (about 8 minutes). The non-ignored tests check what is in
 //! the cache; they skip with a reason when it is empty, and fail when `CI=true`.
 
@@ -19,9 +19,7 @@ fn skip(reason: &str) {
 }
 
 fn debian_arches() -> impl Iterator<Item = Arch> {
-    Arch::ALL
-        .into_iter()
-        .filter(|a| a.abi().debian.kernel_flavour.is_some())
+    Arch::kernels().filter(|a| a.kernel_arch().sources.debian.is_some())
 }
 
 #[test]
@@ -29,8 +27,8 @@ fn debian_arches() -> impl Iterator<Item = Arch> {
 fn fetch_default_kernels() {
     let cache = Cache::from_env().unwrap();
     let mut failures = Vec::new();
-    for release in Release::DEFAULT {
-        for arch in debian_arches() {
+    for arch in debian_arches() {
+        for &release in arch.kernel_arch().sources.debian.unwrap().default {
             match kernels::fetch(release, arch, &cache) {
                 Ok(k) => {
                     assert_eq!(identify::identify(&k.path).unwrap().arch, arch);
@@ -54,7 +52,12 @@ fn fetch_default_kernels() {
 #[ignore = "network: trixie, falling back to bookworm-backports where the mirror lacks the package"]
 fn fetch_trixie_with_fallback() {
     let cache = Cache::from_env().unwrap();
-    for arch in debian_arches() {
+    for arch in debian_arches().filter(|a| {
+        a.kernel_arch()
+            .sources
+            .debian
+            .is_some_and(|d| d.releases.contains(&Release::Trixie))
+    }) {
         let k =
             kernels::fetch(Release::Trixie, arch, &cache).unwrap_or_else(|e| panic!("{arch}: {e}"));
         assert_eq!(k.series(), "6.12", "{arch}: {}", k.meta.kernel_release);
@@ -72,7 +75,7 @@ fn build_ppc64_be_kernel() {
     let t = std::time::Instant::now();
     let k = kernels::build_ppc64_be(&cache).unwrap_or_else(|e| panic!("{e}"));
     let found = identify::check(&k.path, Arch::Powerpc64).unwrap();
-    assert_eq!(found.format, identify::KernelFormat::Elf);
+    assert_eq!(found.format.image, cloneabi_arch::ImageFormat::Elf);
     match &k.meta.origin {
         Origin::Built { build_seconds, config_sha256, .. } => eprintln!(
             "ppc64 BE: {} (config {config_sha256}); recorded build {build_seconds:.0}s; this call {:.1}s",
@@ -108,15 +111,14 @@ fn cached_kernels_are_what_their_metadata_says() {
                 && msg.contains(&format!("{other} kernel was requested")),
             "{msg}"
         );
-        let expected = match k.arch {
-            Arch::X86_64 => identify::KernelFormat::BzImage,
-            // Debian's arm64 vmlinuz is the signed EFI-stub Image (PE "MZ" header,
-            // uncompressed, since it carries a signature); an Image.gz is recognised too.
-            Arch::Aarch64 => found.format,
-            Arch::S390x => identify::KernelFormat::S390Image,
-            Arch::Powerpc64le | Arch::Powerpc64 => identify::KernelFormat::Elf,
-        };
-        assert_eq!(found.format, expected, "{}", k.path.display());
+        // Debian's arm64 vmlinuz is the signed EFI-stub Image (PE "MZ" header,
+        // uncompressed, since it carries a signature); an Image.gz is recognised too.
+        assert_eq!(
+            found.format.image,
+            k.arch.kernel_arch().image,
+            "{}",
+            k.path.display()
+        );
     }
 }
 
@@ -142,10 +144,10 @@ fn truncated_real_kernels_are_refused_clearly() {
         // The same Image gzip'd (as `make Image.gz` ships it) is recognised; cut inside
         // the gzip stream, before the Image header, it is refused.
         if k.arch == Arch::Aarch64 {
-            assert!(matches!(
-                identify::identify(&k.path).unwrap().format,
-                identify::KernelFormat::Arm64Image { .. }
-            ));
+            assert_eq!(
+                identify::identify(&k.path).unwrap().format.image,
+                cloneabi_arch::ImageFormat::Arm64Image
+            );
             let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
             gz.write_all(&bytes[..0x20000]).unwrap();
             let gz = gz.finish().unwrap();
@@ -153,7 +155,10 @@ fn truncated_real_kernels_are_refused_clearly() {
             std::fs::write(&p, &gz).unwrap();
             assert_eq!(
                 identify::identify(&p).unwrap().format,
-                identify::KernelFormat::Arm64Image { gzip: true }
+                identify::KernelFormat {
+                    image: cloneabi_arch::ImageFormat::Arm64Image,
+                    gzip: true
+                }
             );
             std::fs::write(&p, &gz[..30]).unwrap();
             let e = identify::identify(&p).unwrap_err().to_string();

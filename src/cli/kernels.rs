@@ -4,14 +4,13 @@ use super::{parse_arch, CmdResult, EXIT_OK, EXIT_USAGE};
 use clap::Subcommand;
 use cloneabi_arch::Arch;
 use cloneabi_runners::kernels::{self, Cache, Release};
-use cloneabi_runners::matrix::DEBIAN_ARCHES;
 
 #[derive(Subcommand, Debug)]
 pub enum KernelsCmd {
-    /// Download Debian kernel images into the cache (default: bookworm and
-    /// bookworm-backports for amd64, arm64, s390x and ppc64el).
+    /// Download Debian kernel images into the cache (default: every kernel the main job
+    /// boots).
     Fetch {
-        /// bookworm, bookworm-backports or trixie; repeatable.
+        /// bookworm, bookworm-backports, trixie, trixie-backports or sid; repeatable.
         #[arg(long)]
         release: Vec<String>,
         /// Arch (any alias); repeatable.
@@ -31,24 +30,35 @@ pub fn run(cmd: KernelsCmd) -> CmdResult {
     let cache = Cache::from_env().map_err(|e| e.to_string())?;
     match cmd {
         KernelsCmd::Fetch { release, arch } => {
-            let releases: Vec<Release> = if release.is_empty() {
-                Release::DEFAULT.to_vec()
-            } else {
-                release
-                    .iter()
-                    .map(|r| r.parse().map_err(|e| format!("{e}")))
-                    .collect::<Result<_, String>>()?
-            };
-            let arches: Vec<Arch> = if arch.is_empty() {
-                DEBIAN_ARCHES.to_vec()
-            } else {
-                arch.iter()
-                    .map(|a| parse_arch(a))
-                    .collect::<Result<_, _>>()?
-            };
+            let releases: Vec<Release> = release
+                .iter()
+                .map(|r| r.parse().map_err(|e| format!("{e}")))
+                .collect::<Result<_, String>>()?;
+            let arches: Vec<Arch> = arch
+                .iter()
+                .map(|a| parse_arch(a).map(Arch::kernel_abi))
+                .collect::<Result<_, _>>()?;
+            // Unnamed releases: each arch's default ones; unnamed arches: every kernel arch
+            // whose Debian kernels include the release.
+            let pairs: Vec<(Release, Arch)> = Arch::kernels()
+                .filter(|a| arches.is_empty() || arches.contains(a))
+                .filter_map(|a| a.kernel_arch().sources.debian.map(|d| (a, d)))
+                .flat_map(|(a, d)| {
+                    let wanted: Vec<Release> = if releases.is_empty() {
+                        d.default.to_vec()
+                    } else {
+                        releases
+                            .iter()
+                            .copied()
+                            .filter(|r| !arches.is_empty() || d.releases.contains(r))
+                            .collect()
+                    };
+                    wanted.into_iter().map(move |r| (r, a))
+                })
+                .collect();
             let mut failed = false;
-            for r in &releases {
-                for a in &arches {
+            for (r, a) in &pairs {
+                {
                     match kernels::fetch(*r, *a, &cache) {
                         Ok(k) => println!(
                             "{} {a}: {} ({}) {}",
@@ -80,8 +90,9 @@ pub fn run(cmd: KernelsCmd) -> CmdResult {
             Ok(EXIT_OK)
         }
         KernelsCmd::Build { arch } => {
-            if parse_arch(&arch)? != Arch::Powerpc64 {
-                return Err(format!("only powerpc64 (big-endian) kernels are built; fetch {arch} with `cloneabi kernels fetch --arch {arch}`"));
+            let arch = parse_arch(&arch)?.kernel_abi();
+            if arch.kernel_arch().sources.build.is_none() {
+                return Err(format!("cloneabi builds no {arch} kernel; fetch one with `cloneabi kernels fetch --arch {arch}`"));
             }
             let k = kernels::build_ppc64_be(&cache).map_err(|e| e.to_string())?;
             println!(

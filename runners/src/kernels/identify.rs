@@ -1,16 +1,13 @@
 //! Identify a kernel image's architecture before booting it.
 //!
-//! Formats recognised:
-//! - x86 bzImage: boot flag 0xAA55 at 0x1FE and the setup header magic "HdrS" at 0x202
-//!   (Documentation/arch/x86/boot.rst).
-//! - arm64 Image: "ARM\x64" at 0x38 (Documentation/arch/arm64/booting.rst). Debian's
-//!   (signed) arm64 vmlinuz is the uncompressed EFI-stub Image ("MZ" PE header at 0,
-//!   checked 2026-11-27 for 6.1 and 6.12); an `Image.gz` is looked into as well.
-//! - s390x image: the "S390EP" entry-point table at 0x10008 (arch/s390/boot/head.S,
-//!   `EP_OFFSET`; the comment there calls the table s390 kernel ABI).
-//! - ELF vmlinux: e_machine, class and EI_DATA (ppc64 big- vs little-endian).
+//! Each kernel arch of the ABI table names its image format
+//! ([`cloneabi_arch::ImageFormat`], with its marker); an ELF vmlinux is matched against the
+//! native ABIs' ELF identities (machine, class, byte order). Debian's arm64 vmlinuz is the
+//! uncompressed EFI-stub Image ("MZ" PE header at 0, checked 2026-11-27 for 6.1 and 6.12);
+//! a gzip'd `Image.gz` is looked into as well. x86 bzImages must also carry the 0xAA55 boot
+//! flag and, for a 64-bit kernel, XLF_KERNEL_64.
 
-use cloneabi_arch::Arch;
+use cloneabi_arch::{Arch, ImageFormat};
 use std::fmt;
 use std::fs;
 use std::io::Read;
@@ -18,15 +15,10 @@ use std::path::{Path, PathBuf};
 
 /// The container format of a kernel image.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum KernelFormat {
-    BzImage,
-    /// arm64 `Image` (Debian's vmlinuz), optionally gzip-wrapped (`Image.gz`).
-    Arm64Image {
-        gzip: bool,
-    },
-    S390Image,
-    /// ELF vmlinux.
-    Elf,
+pub struct KernelFormat {
+    pub image: ImageFormat,
+    /// The image was gzip-wrapped (`Image.gz`).
+    pub gzip: bool,
 }
 
 /// What [`identify`] found.
@@ -69,17 +61,17 @@ impl fmt::Display for IdentifyError {
             ),
             IdentifyError::Unrecognized { path, detail } => write!(
                 f,
-                "{}: not a kernel image cloneabi recognises ({detail}); expected an x86 bzImage \
-                 (\"HdrS\" at 0x202), an arm64 Image (\"ARM\\x64\" at 0x38, optionally gzip'd), \
-                 an s390x image (\"S390EP\" at 0x10008) or an ELF vmlinux",
-                path.display()
+                "{}: not a kernel image cloneabi recognises ({detail}); expected one of: {}",
+                path.display(),
+                known_formats()
             ),
             IdentifyError::Mismatch { path, expected, found } => write!(
                 f,
-                "{} is a {} kernel ({:?}), but a {expected} kernel was requested: refusing to boot it",
+                "{} is a {} kernel ({}{}), but a {expected} kernel was requested: refusing to boot it",
                 path.display(),
                 found.arch,
-                found.format
+                found.format.image.describe(),
+                if found.format.gzip { ", gzip'd" } else { "" }
             ),
         }
     }
@@ -155,38 +147,24 @@ fn identify_bytes(head: &[u8], len: u64) -> Result<KernelArch, Detail> {
                 _ => Detail::Truncated,
             });
         }
-        if &inner[0x38..0x3c] == b"ARM\x64" {
-            return Ok(KernelArch {
-                arch: Arch::Aarch64,
-                format: KernelFormat::Arm64Image { gzip: true },
-            });
-        }
-        return Err(Detail::Unknown(
-            "gzip data that holds no arm64 Image".into(),
-        ));
+        return match raw_image(&inner) {
+            Some(found) if gzip_wrappable(found.format.image) => Ok(KernelArch {
+                format: KernelFormat {
+                    gzip: true,
+                    ..found.format
+                },
+                ..found
+            }),
+            _ => Err(Detail::Unknown(
+                "gzip data that holds no Image cloneabi recognises".into(),
+            )),
+        };
+    }
+    if let Some(found) = raw_image(head) {
+        return Ok(found);
     }
     if head.len() >= 0x240 && &head[0x202..0x206] == b"HdrS" && head[0x1fe..0x200] == [0x55, 0xaa] {
-        // 64-bit kernels set XLF_KERNEL_64 (bit 0 of xloadflags at 0x236).
-        let xloadflags = u16::from_le_bytes([head[0x236], head[0x237]]);
-        if xloadflags & 1 == 0 {
-            return Err(Detail::Unknown("a 32-bit x86 bzImage".into()));
-        }
-        return Ok(KernelArch {
-            arch: Arch::X86_64,
-            format: KernelFormat::BzImage,
-        });
-    }
-    if &head[0x38..0x3c] == b"ARM\x64" {
-        return Ok(KernelArch {
-            arch: Arch::Aarch64,
-            format: KernelFormat::Arm64Image { gzip: false },
-        });
-    }
-    if head.len() >= 0x1000e && &head[0x10008..0x1000e] == b"S390EP" {
-        return Ok(KernelArch {
-            arch: Arch::S390x,
-            format: KernelFormat::S390Image,
-        });
+        return Err(Detail::Unknown("a 32-bit x86 bzImage".into()));
     }
     if len < 0x1000e && head.len() as u64 == len {
         // Too short to hold the s390 marker and nothing else matched.
@@ -195,6 +173,50 @@ fn identify_bytes(head: &[u8], len: u64) -> Result<KernelArch, Detail> {
         )));
     }
     Err(Detail::Unknown("no kernel signature found".into()))
+}
+
+/// The formats the table's kernel arches use, for messages.
+fn known_formats() -> String {
+    let mut seen: Vec<ImageFormat> = Vec::new();
+    for a in Arch::kernels() {
+        let f = a.kernel_arch().image;
+        if !seen.contains(&f) {
+            seen.push(f);
+        }
+    }
+    seen.iter()
+        .map(|f| f.describe())
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Formats a `make Image.gz` produces.
+fn gzip_wrappable(f: ImageFormat) -> bool {
+    matches!(f, ImageFormat::Arm64Image | ImageFormat::RiscvImage)
+}
+
+/// The kernel arch whose raw image marker `head` carries.
+fn raw_image(head: &[u8]) -> Option<KernelArch> {
+    Arch::kernels().find_map(|arch| {
+        let image = arch.kernel_arch().image;
+        let (offset, magic) = image.magic()?;
+        let marked = head.get(offset..offset + magic.len()) == Some(magic);
+        let valid = marked
+            && match image {
+                // The boot flag, and XLF_KERNEL_64 (bit 0 of xloadflags at 0x236): a 32-bit
+                // kernel is no x86_64 kernel.
+                ImageFormat::BzImage => {
+                    head.len() >= 0x240
+                        && head[0x1fe..0x200] == [0x55, 0xaa]
+                        && u16::from_le_bytes([head[0x236], head[0x237]]) & 1 == 1
+                }
+                _ => true,
+            };
+        valid.then_some(KernelArch {
+            arch,
+            format: KernelFormat { image, gzip: false },
+        })
+    })
 }
 
 fn identify_elf(head: &[u8]) -> Result<KernelArch, Detail> {
@@ -206,25 +228,27 @@ fn identify_elf(head: &[u8]) -> Result<KernelArch, Detail> {
         .map_err(|e| Detail::Unknown(format!("bad ELF header: {e}")))?;
     let class64 = h.e_ident[header::EI_CLASS] == header::ELFCLASS64;
     let little = h.e_ident[header::EI_DATA] == header::ELFDATA2LSB;
-    let arch = match (h.e_machine, class64, little) {
-        (header::EM_X86_64, true, true) => Arch::X86_64,
-        (header::EM_AARCH64, true, true) => Arch::Aarch64,
-        (header::EM_S390, true, false) => Arch::S390x,
-        (header::EM_PPC64, true, true) => Arch::Powerpc64le,
-        (header::EM_PPC64, true, false) => Arch::Powerpc64,
-        (m, _, _) => {
-            return Err(Detail::Unknown(format!(
-                "ELF for machine {} ({}-bit, {}-endian), no arch cloneabi covers",
-                header::machine_to_str(m),
-                if class64 { 64 } else { 32 },
-                if little { "little" } else { "big" }
-            )))
-        }
-    };
-    Ok(KernelArch {
-        arch,
-        format: KernelFormat::Elf,
-    })
+    let found = Arch::kernels().find(|a| {
+        let elf = a.abi().elf;
+        elf.machine == h.e_machine
+            && elf.class64 == class64
+            && (elf.data == cloneabi_arch::Endian::Little) == little
+    });
+    match found {
+        Some(arch) => Ok(KernelArch {
+            arch,
+            format: KernelFormat {
+                image: ImageFormat::Elf,
+                gzip: false,
+            },
+        }),
+        None => Err(Detail::Unknown(format!(
+            "ELF for machine {} ({}-bit, {}-endian), no arch cloneabi covers",
+            header::machine_to_str(h.e_machine),
+            if class64 { 64 } else { 32 },
+            if little { "little" } else { "big" }
+        ))),
+    }
 }
 
 #[cfg(test)]
@@ -253,7 +277,10 @@ mod tests {
             identify(write(&img).path()).unwrap(),
             KernelArch {
                 arch: Arch::Aarch64,
-                format: KernelFormat::Arm64Image { gzip: false }
+                format: KernelFormat {
+                    image: ImageFormat::Arm64Image,
+                    gzip: false
+                }
             }
         );
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
@@ -261,8 +288,15 @@ mod tests {
         let gz = gz.finish().unwrap();
         assert_eq!(
             identify(write(&gz).path()).unwrap().format,
-            KernelFormat::Arm64Image { gzip: true }
+            KernelFormat {
+                image: ImageFormat::Arm64Image,
+                gzip: true
+            }
         );
+        // A 32-bit bzImage is refused as such.
+        bz[0x236] = 0;
+        let e = identify(write(&bz).path()).unwrap_err().to_string();
+        assert!(e.contains("32-bit x86 bzImage"), "{e}");
 
         let mut s390 = vec![0u8; 0x20000];
         s390[0x10008..0x1000e].copy_from_slice(b"S390EP");

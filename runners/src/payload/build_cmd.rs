@@ -18,15 +18,18 @@ pub const CFLAGS: &[&str] = &[
     "-Wextra",
 ];
 
-/// The source files of the payload, relative to `fixtures/probe/`.
-pub const SOURCE_FILES: &[&str] = &[
-    "probe.c",
-    "arch/x86_64.h",
-    "arch/aarch64.h",
-    "arch/s390x.h",
-    "arch/powerpc64.h",
-    "arch/powerpc64le.h",
-];
+/// The source files of the payload, relative to `fixtures/probe/`: probe.c and every
+/// ABI's assembly header, from the ABI table.
+pub fn source_files() -> Vec<&'static str> {
+    let mut files = vec!["probe.c"];
+    for arch in cloneabi_arch::Arch::ALL {
+        let h = arch.abi().payload_header;
+        if !files.contains(&h) {
+            files.push(h);
+        }
+    }
+    files
+}
 
 /// Finds an executable on PATH.
 pub fn find_in_path(program: &str) -> Option<PathBuf> {
@@ -36,11 +39,27 @@ pub fn find_in_path(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Compiles `src_dir/probe.c` with `gcc` into the static executable `out`. The error is
-/// the compiler's message.
-pub fn compile(gcc: &str, src_dir: &Path, out: &Path) -> Result<(), String> {
+/// Compiles `src_dir/probe.c` for `arch` with `gcc` into the static executable `out`,
+/// with the ABI's generated `cloneabi_abi.h` written into `gen_dir`. The error is the
+/// compiler's message.
+pub fn compile(
+    arch: cloneabi_arch::Arch,
+    gcc: &str,
+    src_dir: &Path,
+    gen_dir: &Path,
+    out: &Path,
+) -> Result<(), String> {
+    use cloneabi_arch::cheader;
+    std::fs::create_dir_all(gen_dir).map_err(|e| format!("{}: {e}", gen_dir.display()))?;
+    let header = gen_dir.join(cheader::FILE_NAME);
+    std::fs::write(&header, cheader::payload_header(arch))
+        .map_err(|e| format!("{}: {e}", header.display()))?;
     let output = Command::new(gcc)
         .args(CFLAGS)
+        .arg("-I")
+        .arg(gen_dir)
+        .arg("-I")
+        .arg(src_dir)
         .arg("-o")
         .arg(out)
         .arg(src_dir.join("probe.c"))

@@ -10,7 +10,7 @@
 mod build_cmd;
 pub mod elf_check;
 
-pub use build_cmd::{CFLAGS, SOURCE_FILES};
+pub use build_cmd::{source_files, CFLAGS};
 
 use cloneabi_arch::Arch;
 use sha2::{Digest, Sha256};
@@ -22,28 +22,7 @@ use std::path::{Path, PathBuf};
 
 include!(concat!(env!("OUT_DIR"), "/embedded_payloads.rs"));
 
-macro_rules! probe_source {
-    ($rel:literal) => {
-        (
-            $rel,
-            include_str!(concat!(
-                env!("CARGO_MANIFEST_DIR"),
-                "/../fixtures/probe/",
-                $rel
-            )),
-        )
-    };
-}
-
-/// The payload's C sources: (path relative to fixtures/probe, text).
-pub static SOURCES: &[(&str, &str)] = &[
-    probe_source!("probe.c"),
-    probe_source!("arch/x86_64.h"),
-    probe_source!("arch/aarch64.h"),
-    probe_source!("arch/s390x.h"),
-    probe_source!("arch/powerpc64.h"),
-    probe_source!("arch/powerpc64le.h"),
-];
+include!(concat!(env!("OUT_DIR"), "/payload_sources.rs"));
 
 /// A payload binary ready to run or to pack into an initramfs.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -254,6 +233,7 @@ pub fn build_from_sources(arch: Arch, cache: &Path) -> Result<Payload, PayloadEr
         key.update([0]);
     }
     key.update(compiler.as_bytes());
+    key.update(cloneabi_arch::cheader::payload_header(arch).as_bytes());
     let key: String = key.finalize().iter().map(|b| format!("{b:02x}")).collect();
     let index_dir = cache.join("by-source");
     let index = index_dir.join(format!("{}-{arch}", &key[..16]));
@@ -279,10 +259,12 @@ pub fn build_from_sources(arch: Arch, cache: &Path) -> Result<Payload, PayloadEr
             fs::write(&p, text).map_err(io_err(&p))?;
         }
         let out = work.join("probe");
-        build_cmd::compile(compiler, &work, &out).map_err(|message| PayloadError::BuildFailed {
-            arch,
-            compiler,
-            message,
+        build_cmd::compile(arch, compiler, &work, &work.join("gen"), &out).map_err(|message| {
+            PayloadError::BuildFailed {
+                arch,
+                compiler,
+                message,
+            }
         })?;
         let bytes = fs::read(&out).map_err(io_err(&out))?;
         elf_check::check(arch, &bytes).map_err(PayloadError::WrongElf)?;
@@ -316,9 +298,9 @@ mod tests {
 
     #[test]
     fn sources_are_all_embedded() {
-        assert_eq!(SOURCES.len(), build_cmd::SOURCE_FILES.len());
-        for ((name, text), file) in SOURCES.iter().zip(build_cmd::SOURCE_FILES) {
-            assert_eq!(name, file);
+        assert_eq!(SOURCES.len(), build_cmd::source_files().len());
+        for ((name, text), file) in SOURCES.iter().zip(build_cmd::source_files()) {
+            assert_eq!(*name, file);
             assert!(!text.is_empty());
         }
         assert!(SOURCES[0].1.contains("child_entry"));

@@ -25,12 +25,9 @@ impl Gate {
     }
 }
 
-/// clone3 itself (arm64 only gained it with 5.5).
+/// clone3 itself: from the ABI table's first kernel with clone3 in its syscall table.
 pub fn has_clone3(arch: Arch, k: KernelVersion) -> bool {
-    match arch {
-        Arch::Aarch64 => k >= v(5, 5, 0),
-        _ => k >= v(5, 3, 0),
-    }
+    k >= arch.abi().first_clone3
 }
 
 /// fa729c4df558 "clone3: validate stack arguments": `stack` is the lowest address.
