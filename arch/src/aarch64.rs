@@ -51,6 +51,7 @@ pub const ABI: ArchAbi = ArchAbi {
         class64: true,
         data: Endian::Little,
         ppc64_abi_version: None,
+        e_flags: 0,
     },
     syscall_number,
     // arm64 passes tls before child_tid, as CLONE_BACKWARDS does: glibc's and musl's
@@ -80,7 +81,8 @@ pub const ABI: ArchAbi = ArchAbi {
     settls_limit: None,
 };
 
-fn syscall_number(nr: Sysno) -> Option<u32> {
+/// The asm-generic table (include/uapi/asm-generic/unistd.h), which riscv64 uses too.
+pub(crate) fn syscall_number(nr: Sysno) -> Option<u32> {
     Some(match nr {
         Clone => 220,
         Clone3 => 435,

@@ -24,6 +24,9 @@ pub struct ElfIdentity {
     /// For ppc64 only: the ELF ABI version in `e_flags & 3` (1 = ELFv1 with function
     /// descriptors, 2 = ELFv2). `None` where e_flags carries no ABI version.
     pub ppc64_abi_version: Option<u32>,
+    /// The whole `e_flags` of this ABI's objects where it carries no ppc64 ABI version
+    /// (RISC-V's float ABI and compressed-instruction bits, ARM's EABI version).
+    pub e_flags: u32,
 }
 
 /// One argument of the legacy `clone()` syscall.

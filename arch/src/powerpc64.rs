@@ -43,6 +43,7 @@ pub const ABI: ArchAbi = ArchAbi {
         class64: true,
         data: Endian::Big,
         ppc64_abi_version: Some(1),
+        e_flags: 0,
     },
     syscall_number,
     // arch/powerpc/Kconfig selects CLONE_BACKWARDS.

@@ -36,6 +36,7 @@ pub const ABI: ArchAbi = ArchAbi {
         class64: true,
         data: Endian::Little,
         ppc64_abi_version: Some(2),
+        e_flags: 0,
     },
     // Both ppc64 ABIs run on one kernel syscall table.
     syscall_number: crate::powerpc64::syscall_number,

@@ -47,6 +47,7 @@ pub const ABI: ArchAbi = ArchAbi {
         class64: true,
         data: Endian::Big,
         ppc64_abi_version: None,
+        e_flags: 0,
     },
     syscall_number,
     // arch/s390/Kconfig selects CLONE_BACKWARDS2.

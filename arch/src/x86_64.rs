@@ -48,6 +48,7 @@ pub const ABI: ArchAbi = ArchAbi {
         class64: true,
         data: Endian::Little,
         ppc64_abi_version: None,
+        e_flags: 0,
     },
     syscall_number,
     legacy_clone: LegacyCloneVariant::Default,

@@ -282,9 +282,10 @@ fn checks() -> Vec<(String, Check)> {
                 Some(model) => Err(format!(
                     "e_flags & 3 (ppc64 ELF ABI): model {model}, object {abiv}"
                 )),
-                None if l.e_flags == 0 => ok(),
+                None if l.e_flags == arch.abi().elf.e_flags => ok(),
                 None => Err(format!(
-                    "e_flags: model 0 (no ABI version), object {:#x}",
+                    "e_flags: model {:#x}, object {:#x}",
+                    arch.abi().elf.e_flags,
                     l.e_flags
                 )),
             }

@@ -33,6 +33,7 @@ impl std::error::Error for ElfCheckError {}
 pub fn machine_name(machine: u16) -> String {
     let name = match machine {
         3 => "i386",
+        20 => "PowerPC",
         21 => "PowerPC64",
         22 => "S/390",
         40 => "ARM",
@@ -96,6 +97,11 @@ pub fn check(arch: Arch, bytes: &[u8]) -> Result<(), ElfCheckError> {
                 "expected ppc64 ELF ABI version {v} (e_flags & 3), found {found}"
             ));
         }
+    } else if h.e_flags != want.e_flags {
+        problems.push(format!(
+            "expected e_flags {:#x}, found {:#x}",
+            want.e_flags, h.e_flags
+        ));
     }
     if elf.program_headers.iter().any(|p| p.p_type == PT_INTERP) {
         problems.push(format!(
