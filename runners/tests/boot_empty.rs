@@ -2,14 +2,15 @@
 //! (fixtures/kernels/init-poweroff.c, built with the arch's Debian cross gcc) that prints
 //! a marker line and powers off.
 //!
-//! A missing kernel, QEMU or cross compiler skips with a printed reason, and fails when
-//! `CI=true`. `-- --ignored measure_empty_boot_times --nocapture` prints tuned vs plain
-//! wall times.
+//! One trial per kernel arch of the ABI table, named `boot::<triple>`. A missing kernel,
+//! QEMU or cross compiler is an ignored trial with the reason, and fails when `CI=true`.
+//! `-- --ignored measure_empty_boot_times --nocapture` prints tuned vs plain wall times.
 
 use cloneabi_arch::Arch;
 use cloneabi_runners::initramfs::Initramfs;
 use cloneabi_runners::kernels::{self, Cache, KernelImage, Release};
 use cloneabi_runners::qemu::{self, BootSpec, Exit, Phase, Tuning};
+use libtest_mimic::{Arguments, Completion, Failed, Trial};
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::sync::Mutex;
@@ -21,10 +22,17 @@ fn ci() -> bool {
     std::env::var("CI").is_ok_and(|v| v == "true")
 }
 
-fn skip(reason: String) {
-    assert!(!ci(), "CI=true: {reason}");
-    eprintln!("SKIP: {reason}");
+/// A trial whose environment is missing: ignored with the reason, a failure in CI.
+fn skip(reason: String) -> Outcome {
+    if ci() {
+        return Err(format!("CI=true: {reason}").into());
+    }
+    Ok(Completion::ignored_with(reason))
 }
+
+type Outcome = Result<Completion, Failed>;
+
+const DONE: Outcome = Ok(Completion::Completed);
 
 fn tmp() -> PathBuf {
     PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("boot_empty")
@@ -81,23 +89,13 @@ fn initrd_for(arch: Arch, name: &str, init: Vec<u8>) -> PathBuf {
 
 /// The cached kernels for `arch`: one per release (the built one for big-endian ppc64).
 fn kernels_for(arch: Arch, cache: &Cache) -> Vec<KernelImage> {
-    if arch == Arch::Powerpc64 {
+    if arch.kernel_arch().sources.build.is_some() {
         return kernels::cached_ppc64_be(cache).into_iter().collect();
     }
     Release::ALL
         .into_iter()
         .filter_map(|r| kernels::cached(r, arch, cache).filter(|k| k.release == r))
         .collect()
-}
-
-fn uname_machine(arch: Arch) -> &'static str {
-    match arch {
-        Arch::X86_64 => "x86_64",
-        Arch::Aarch64 => "aarch64",
-        Arch::S390x => "s390x",
-        Arch::Powerpc64le => "ppc64le",
-        Arch::Powerpc64 => "ppc64",
-    }
 }
 
 fn spec(arch: Arch, k: &KernelImage, initrd: &Path, tuning: Tuning) -> BootSpec {
@@ -110,7 +108,7 @@ fn spec(arch: Arch, k: &KernelImage, initrd: &Path, tuning: Tuning) -> BootSpec 
     s
 }
 
-fn empty_boots(arch: Arch) {
+fn empty_boots(arch: Arch) -> Outcome {
     if let Err(e) = qemu::check_qemu(arch) {
         return skip(format!("{arch}: {e}"));
     }
@@ -152,7 +150,7 @@ fn empty_boots(arch: Arch) {
             line.trim_end(),
             format!(
                 "{MARKER} machine={} release={}",
-                uname_machine(arch),
+                arch.kernel_arch().uname_machine,
                 k.meta.kernel_release
             )
         );
@@ -173,50 +171,24 @@ fn empty_boots(arch: Arch) {
             out.cpu
         );
     }
+    DONE
 }
 
-#[test]
-fn boot_x86_64() {
-    empty_boots(Arch::X86_64);
-}
-
-#[test]
-fn boot_aarch64() {
-    empty_boots(Arch::Aarch64);
-}
-
-#[test]
-fn boot_s390x() {
-    empty_boots(Arch::S390x);
-}
-
-#[test]
-fn boot_powerpc64le() {
-    empty_boots(Arch::Powerpc64le);
-}
-
-#[test]
-fn boot_powerpc64_big_endian() {
-    empty_boots(Arch::Powerpc64);
-}
-
-/// Any cached kernel with QEMU present, or None after a skip.
-fn any_x86_kernel() -> Option<KernelImage> {
-    if let Err(e) = qemu::check_qemu(Arch::X86_64) {
-        skip(format!("x86_64: {e}"));
-        return None;
-    }
+/// Any cached x86_64 kernel with QEMU present, or why there is none.
+fn any_x86_kernel() -> Result<KernelImage, String> {
+    qemu::check_qemu(Arch::X86_64).map_err(|e| format!("x86_64: {e}"))?;
     let cache = Cache::from_env().unwrap();
-    let k = kernels_for(Arch::X86_64, &cache).into_iter().next();
-    if k.is_none() {
-        skip(format!("x86_64: no kernel in {}", cache.root().display()));
-    }
-    k
+    kernels_for(Arch::X86_64, &cache)
+        .into_iter()
+        .next()
+        .ok_or_else(|| format!("x86_64: no kernel in {}", cache.root().display()))
 }
 
-#[test]
-fn a_kernel_panic_is_detected_with_an_excerpt() {
-    let Some(k) = any_x86_kernel() else { return };
+fn a_kernel_panic_is_detected_with_an_excerpt() -> Outcome {
+    let k = match any_x86_kernel() {
+        Ok(k) => k,
+        Err(reason) => return skip(reason),
+    };
     // /init that is not executable: the kernel finds no working init and panics.
     let initrd = initrd_for(Arch::X86_64, "noinit", b"not an executable".to_vec());
     let mut s = spec(Arch::X86_64, &k, &initrd, Tuning::Tuned);
@@ -232,11 +204,14 @@ fn a_kernel_panic_is_detected_with_an_excerpt() {
     // panic=-1 with -no-reboot: QEMU exits by itself.
     assert_eq!(out.exit, Exit::Exited(0));
     assert!(!out.clean_poweroff());
+    DONE
 }
 
-#[test]
-fn a_timeout_kills_qemu() {
-    let Some(k) = any_x86_kernel() else { return };
+fn a_timeout_kills_qemu() -> Outcome {
+    let k = match any_x86_kernel() {
+        Ok(k) => k,
+        Err(reason) => return skip(reason),
+    };
     let init = match init_for(Arch::X86_64) {
         Ok(p) => std::fs::read(p).unwrap(),
         Err(e) => return skip(format!("x86_64: {e}")),
@@ -259,11 +234,14 @@ fn a_timeout_kills_qemu() {
         "QEMU {} still alive",
         out.pid
     );
+    DONE
 }
 
-#[test]
-fn a_kernel_of_another_arch_is_refused_before_boot() {
-    let Some(k) = any_x86_kernel() else { return };
+fn a_kernel_of_another_arch_is_refused_before_boot() -> Outcome {
+    let k = match any_x86_kernel() {
+        Ok(k) => k,
+        Err(reason) => return skip(reason),
+    };
     let initrd = initrd_for(Arch::Aarch64, "refuse", vec![0]);
     let e = qemu::boot_quiet(&BootSpec::new(Arch::Aarch64, &k.path, &initrd))
         .unwrap_err()
@@ -272,11 +250,10 @@ fn a_kernel_of_another_arch_is_refused_before_boot() {
         e.contains("is a x86_64 kernel") && e.contains("aarch64 kernel was requested"),
         "{e}"
     );
+    DONE
 }
 
-#[test]
-#[ignore = "timing: boots every arch 3x tuned and 3x plain, serially"]
-fn measure_empty_boot_times() {
+fn measure_empty_boot_times() -> Outcome {
     let cache = Cache::from_env().unwrap();
     let only = std::env::var("CLONEABI_MEASURE_ARCH").ok();
     let extra: Vec<String> = std::env::var("CLONEABI_MEASURE_EXTRA")
@@ -336,4 +313,33 @@ fn measure_empty_boot_times() {
         }
     }
     assert!(measured > 0, "nothing to measure");
+    DONE
+}
+
+fn main() {
+    let args = Arguments::from_args();
+    let mut trials: Vec<Trial> = Arch::kernels()
+        .map(|arch| {
+            Trial::ignorable_test(format!("boot::{}", arch.triple()), move || {
+                empty_boots(arch)
+            })
+        })
+        .collect();
+    trials.push(Trial::ignorable_test(
+        "a_kernel_panic_is_detected_with_an_excerpt",
+        a_kernel_panic_is_detected_with_an_excerpt,
+    ));
+    trials.push(Trial::ignorable_test(
+        "a_timeout_kills_qemu",
+        a_timeout_kills_qemu,
+    ));
+    trials.push(Trial::ignorable_test(
+        "a_kernel_of_another_arch_is_refused_before_boot",
+        a_kernel_of_another_arch_is_refused_before_boot,
+    ));
+    trials.push(
+        Trial::ignorable_test("measure_empty_boot_times", measure_empty_boot_times)
+            .with_ignored_flag(true),
+    );
+    libtest_mimic::run(&args, trials).exit();
 }
