@@ -39,7 +39,8 @@ pub fn missing_packages() -> Vec<String> {
 pub fn missing_for_qemu_user(arch: Arch) -> Vec<String> {
     let d = &arch.abi().debian;
     let mut pkgs = Vec::new();
-    if !in_path(d.qemu_user) {
+    // An ABI QEMU has no user-mode emulator for has nothing to install; the runner says so.
+    if d.qemu_user.is_some_and(|q| !in_path(q)) {
         pkgs.push("qemu-user".to_string());
     }
     if payload::embedded(arch).is_none() && !in_path(d.cross_gcc) {

@@ -113,6 +113,7 @@ pub fn run_qemu_system_with(
                 outcome.qemu_stderr.trim()
             )),
             Exit::Signaled(sig) => Some(format!("QEMU died of signal {sig}")),
+            Exit::Interrupted(sig) => Some(crate::interrupt::message(sig)),
             Exit::TimedOut(phase) => Some(format!(
                 "timeout: the guest did not power off ({phase:?} phase)"
             )),

@@ -80,6 +80,8 @@ pub enum Exit {
     Signaled(i32),
     /// cloneabi killed it after this phase's timeout.
     TimedOut(Phase),
+    /// cloneabi killed it (or never started it) because it received this signal.
+    Interrupted(i32),
 }
 
 /// A kernel failure seen on the console.
@@ -270,6 +272,25 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
         .and_then(|i| args.get(i + 1).cloned())
         .unwrap_or_else(|| m.machine.to_string());
 
+    if let Some(sig) = crate::interrupt::requested() {
+        let mut command = vec![binary_s.clone()];
+        command.extend(args);
+        return Ok(BootOutcome {
+            console: Vec::new(),
+            exit: Exit::Interrupted(sig),
+            wall_time: Duration::ZERO,
+            ready_after: None,
+            panic: None,
+            qemu_version,
+            qemu_binary: binary_s,
+            machine,
+            cpu,
+            accelerator: "tcg",
+            command,
+            qemu_stderr: String::new(),
+            pid: 0,
+        });
+    }
     let mut cmd = Command::new(&binary);
     cmd.args(&args)
         .stdin(Stdio::null())
@@ -343,6 +364,12 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
                     _ => Exit::Exited(-1),
                 });
                 guard.0 = None;
+            } else if let Some(sig) = crate::interrupt::requested() {
+                if let Some(mut c) = guard.0.take() {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                }
+                exit = Some(Exit::Interrupted(sig));
             } else if now >= deadline {
                 if let Some(mut c) = guard.0.take() {
                     let _ = c.kill();
