@@ -146,6 +146,10 @@ pub fn run_qemu_system_with(
             )),
             Exit::Signaled(sig) => Some(format!("QEMU died of signal {sig}")),
             Exit::Interrupted(sig) => Some(crate::interrupt::message(sig)),
+            Exit::ConsoleFlood => Some(format!(
+                "the guest's console passed {} MiB and QEMU was stopped: the kernel or the payload floods the console",
+                qemu::MAX_CONSOLE >> 20
+            )),
             Exit::TimedOut(qemu::Phase::Boot) => Some(format!(
                 "the {arch} kernel {} never reached userspace: {}; an empty boot of {arch} takes about {:.1} s, so the kernel hung or the image is corrupt or unsupported{}",
                 kernel.name(),

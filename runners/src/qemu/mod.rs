@@ -90,7 +90,13 @@ pub enum Exit {
     TimedOut(Phase),
     /// cloneabi killed it (or never started it) because it received this signal.
     Interrupted(i32),
+    /// cloneabi killed it because its console passed [`MAX_CONSOLE`] bytes.
+    ConsoleFlood,
 }
+
+/// The most console output kept from one boot: a whole suite with every record written
+/// twice is well under 2 MiB, so more is a guest flooding its console.
+pub const MAX_CONSOLE: usize = 32 << 20;
 
 /// A kernel failure seen on the console.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -385,6 +391,12 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
                     _ => Exit::Exited(-1),
                 });
                 guard.0 = None;
+            } else if console.len() > MAX_CONSOLE {
+                if let Some(mut c) = guard.0.take() {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                }
+                exit = Some(Exit::ConsoleFlood);
             } else if let Some(sig) = crate::interrupt::requested() {
                 if let Some(mut c) = guard.0.take() {
                     let _ = c.kill();
@@ -406,6 +418,7 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
             break; // stdout held open by something else: stop waiting.
         }
         match rx.recv_timeout(Duration::from_millis(20)) {
+            Ok(_) if console.len() > MAX_CONSOLE => {}
             Ok(chunk) => {
                 last_output = start.elapsed();
                 let old = console.len();
