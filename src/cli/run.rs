@@ -143,6 +143,9 @@ fn matrix(
     cloneabi_runners::provision::ensure_packages();
     let cache = Cache::from_env().map_err(|e| e.to_string())?;
     let (mut guests, mut problems) = default_guests(&cache, true, &log);
+    // Provisioning (downloads, a kernel build) ends at once on a signal, as before; from
+    // here on a signal ends the children and the report is still written.
+    catch_interrupts()?;
     // The native run comes first in the matrix, then the guests in their order.
     let total = 1 + guests.len();
     let mine = |i: usize| run_shard(args).is_none_or(|s| s.has_run(i, total));
@@ -179,6 +182,12 @@ fn matrix(
     Ok((runs, problems))
 }
 
+/// SIGINT and SIGTERM stop the runs instead of the process (runners::interrupt).
+fn catch_interrupts() -> Result<(), String> {
+    cloneabi_runners::interrupt::install()
+        .map_err(|e| format!("cannot install the SIGINT/SIGTERM handlers: {e}"))
+}
+
 /// The shard when it splits runs.
 fn run_shard(args: &RunArgs) -> Option<Shard> {
     args.shard.filter(|_| args.shard_by == ShardBy::Run)
@@ -186,7 +195,6 @@ fn run_shard(args: &RunArgs) -> Option<Shard> {
 
 pub fn run(args: RunArgs) -> CmdResult {
     use cloneabi_runners::interrupt;
-    interrupt::install().map_err(|e| format!("cannot install the SIGINT/SIGTERM handlers: {e}"))?;
     let mut cases = all_cases();
     if let Some(f) = &args.filter {
         cases.retain(|c| c.id.contains(f.as_str()));
@@ -203,6 +211,9 @@ pub fn run(args: RunArgs) -> CmdResult {
     }
     // A single-run runner's one run belongs to the first shard.
     let single_is_mine = run_shard(&args).is_none_or(|s| s.has_run(0, 1));
+    if args.runner != Runner::All {
+        catch_interrupts()?;
+    }
     let (runs, problems) = match args.runner {
         Runner::Native | Runner::QemuSystem | Runner::QemuUser if !single_is_mine => {
             (Vec::new(), Vec::new())
