@@ -67,3 +67,34 @@ fn main_job_stdout_is_ktap_from_its_first_byte_while_provisioning() {
         "no results in:\n{stdout}\n{stderr}"
     );
 }
+
+/// `--runner qemu-user` installs what it lacks through the same apt path as the main job
+/// (here the stand-in apt-get, which installs nothing, so the runner then says what is
+/// missing), and apt's output stays off stdout.
+#[test]
+fn qemu_user_provisions_through_apt() {
+    // SAFETY: geteuid has no preconditions.
+    if unsafe { libc::geteuid() } != 0 {
+        eprintln!("SKIP: provisioning installs only as root");
+        return;
+    }
+    let dir = tempfile::Builder::new()
+        .prefix("cloneabi-streams-")
+        .tempdir()
+        .unwrap();
+    let bin = dir.path().join("bin");
+    std::fs::create_dir(&bin).unwrap();
+    fake_apt(&bin);
+    let out = Command::new(env!("CARGO_BIN_EXE_cloneabi"))
+        .args(["run", "--runner", "qemu-user", "--arch", "aarch64"])
+        .env("PATH", &bin)
+        .output()
+        .expect("cloneabi runs");
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        stderr.contains("installing qemu-user") && stderr.contains("Get:199"),
+        "no provisioning attempt:\n{stderr}"
+    );
+    assert!(!String::from_utf8_lossy(&out.stdout).contains("Get:"));
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+}
