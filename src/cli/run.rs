@@ -146,18 +146,18 @@ fn matrix(
     // Provisioning (downloads, a kernel build) ends at once on a signal, as before; from
     // here on a signal ends the children and the report is still written.
     catch_interrupts()?;
-    // The native run comes first in the matrix, then the guests in their order.
-    let total = 1 + guests.len();
-    let mine = |i: usize| run_shard(args).is_none_or(|s| s.has_run(i, total));
     let mut runs = Vec::new();
-    if mine(0) {
+    let with_native = match run_shard(args) {
+        Some(s) => {
+            let (native, mine) = s.matrix_part(guests);
+            guests = mine;
+            native
+        }
+        None => true,
+    };
+    if with_native {
         runs.push(native(args, cases)?);
     }
-    let mut i = 0;
-    guests.retain(|_| {
-        i += 1;
-        mine(i)
-    });
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));

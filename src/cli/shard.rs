@@ -56,6 +56,19 @@ impl Shard {
         (lo..hi).contains(&i)
     }
 
+    /// This shard's part of the matrix, whose runs are the native one followed by
+    /// `guests`: whether it runs the native run, and its guests.
+    pub fn matrix_part<T>(self, guests: Vec<T>) -> (bool, Vec<T>) {
+        let total = 1 + guests.len();
+        let mine: Vec<T> = guests
+            .into_iter()
+            .enumerate()
+            .filter(|(i, _)| self.has_run(i + 1, total))
+            .map(|(_, g)| g)
+            .collect();
+        (self.has_run(0, total), mine)
+    }
+
     /// Whether the `i`-th case belongs to this shard: every N-th, so the slow cases of one
     /// concern spread over the jobs.
     pub fn has_case(self, i: usize) -> bool {
@@ -119,6 +132,65 @@ mod tests {
             let e = bad.parse::<Shard>().unwrap_err();
             assert!(e.contains("K/N"), "{bad}: {e}");
         }
+    }
+
+    /// The default matrix (native plus nine guests) in three jobs: blocks of 3, 3 and 4
+    /// runs in matrix order.
+    #[test]
+    fn the_matrix_splits_into_blocks_in_order() {
+        let guests: Vec<&str> = vec![
+            "x86_64/bookworm",
+            "x86_64/bookworm-backports",
+            "aarch64/bookworm",
+            "aarch64/bookworm-backports",
+            "s390x/bookworm",
+            "s390x/bookworm-backports",
+            "powerpc64le/bookworm",
+            "powerpc64le/bookworm-backports",
+            "powerpc64/built",
+        ];
+        let part = |k| Shard { index: k, count: 3 }.matrix_part(guests.clone());
+        assert_eq!(
+            part(1),
+            (true, vec!["x86_64/bookworm", "x86_64/bookworm-backports"])
+        );
+        assert_eq!(
+            part(2),
+            (
+                false,
+                vec![
+                    "aarch64/bookworm",
+                    "aarch64/bookworm-backports",
+                    "s390x/bookworm"
+                ]
+            )
+        );
+        assert_eq!(
+            part(3),
+            (
+                false,
+                vec![
+                    "s390x/bookworm-backports",
+                    "powerpc64le/bookworm",
+                    "powerpc64le/bookworm-backports",
+                    "powerpc64/built"
+                ]
+            )
+        );
+        let one = Shard { index: 1, count: 1 }.matrix_part(guests.clone());
+        assert_eq!(one, (true, guests.clone()));
+        // More jobs than runs: the extra jobs get nothing, every run is still run once.
+        let runs: usize = (1..=12)
+            .map(|k| {
+                let (n, g) = Shard {
+                    index: k,
+                    count: 12,
+                }
+                .matrix_part(guests.clone());
+                usize::from(n) + g.len()
+            })
+            .sum();
+        assert_eq!(runs, 10);
     }
 
     /// Every run and every case lands in exactly one shard, whatever N, and a shard's runs
