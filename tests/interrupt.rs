@@ -5,6 +5,7 @@
 //! Boots the cached Debian x86_64 kernel; without one it skips (fails when `CI=true`).
 
 use cloneabi_report::ktap_parse;
+use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -70,9 +71,12 @@ struct Interrupted {
     qemu: u32,
 }
 
-/// Starts a qemu-system run, waits for its QEMU, sends `sig`, and collects everything.
+/// Starts a qemu-system run, waits for its QEMU, sends `sig` (SIGINT to the whole process
+/// group, as a terminal's Ctrl-C does; anything else to cloneabi alone, as a CI runner
+/// does), and collects everything.
 fn interrupt_a_boot(sig: i32, tmp: &Path, out: Option<&PathBuf>) -> Interrupted {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_cloneabi"));
+    cmd.process_group(0);
     cmd.args(["run", "--runner", "qemu-system", "--arch", "x86_64"])
         .env("TMPDIR", tmp)
         .stdout(Stdio::piped())
@@ -93,8 +97,14 @@ fn interrupt_a_boot(sig: i32, tmp: &Path, out: Option<&PathBuf>) -> Interrupted 
         std::thread::sleep(Duration::from_millis(50));
     };
     std::thread::sleep(Duration::from_millis(300));
-    // SAFETY: signalling the child we started.
-    unsafe { libc::kill(child.id() as i32, sig) };
+    // SAFETY: signalling the child we started, or its process group.
+    unsafe {
+        if sig == libc::SIGINT {
+            libc::killpg(child.id() as i32, sig);
+        } else {
+            libc::kill(child.id() as i32, sig);
+        }
+    };
     let output = child.wait_with_output().unwrap();
     Interrupted {
         status: output.status.code(),

@@ -325,9 +325,7 @@ fn run_in_sandbox(
     let out = crate::native::run(&payload.path, &batch_path, &opts.sandbox)
         .map_err(|e| StartError(e.to_string()))?;
     crate::native::remove_leftover_cgroups(&run_dir);
-    let failure = if let Some(sig) = crate::interrupt::requested().filter(|_| out.timed_out) {
-        Some(crate::interrupt::message(sig))
-    } else if out.timed_out {
+    let failure = if out.timed_out {
         Some(format!(
             "the payload did not finish within {:?} and was killed",
             opts.sandbox.timeout
@@ -345,6 +343,10 @@ fn run_in_sandbox(
     } else {
         None
     };
+    // A signal that cut the run short (also one the terminal sent the payload itself)
+    // is what the run error says.
+    let failure =
+        failure.map(|f| crate::interrupt::requested().map_or(f, crate::interrupt::message));
     let raw = RawRun {
         arch,
         runner,

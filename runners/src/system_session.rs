@@ -167,6 +167,10 @@ pub fn run_qemu_system_with(
             )),
         }
     };
+    // A signal that cut the boot short (also one the terminal sent QEMU itself) is what
+    // the run error says.
+    let failure =
+        failure.map(|f| crate::interrupt::requested().map_or(f, crate::interrupt::message));
     let raw = RawRun {
         arch,
         runner: RunnerKind::QemuSystem,
