@@ -108,7 +108,9 @@ fn victim_id(r: &cloneabi_report::model::Report) -> String {
 fn bad_input_is_a_usage_error_naming_the_problem() {
     let bad_format = cloneabi(&["run", "--format", "tap"]);
     assert_eq!(bad_format.status.code(), Some(2));
-    assert!(String::from_utf8_lossy(&bad_format.stderr).contains("unknown format 'tap'"));
+    assert!(
+        String::from_utf8_lossy(&bad_format.stderr).contains("invalid value 'tap' for '--format")
+    );
     let missing = cloneabi(&["diff", "/nonexistent/base.json", "/nonexistent/cur.json"]);
     assert_eq!(missing.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&missing.stderr).contains("/nonexistent/base.json"));

@@ -138,15 +138,13 @@ mod tests {
     use super::*;
     use crate::sample::sample_report;
 
-    fn scratch(name: &str) -> PathBuf {
-        let dir = std::env::temp_dir().join(format!("cloneabi-json-{}-{name}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        dir.join("report.json")
-    }
-
     #[test]
     fn save_then_load_round_trips() {
-        let path = scratch("roundtrip");
+        let dir = tempfile::Builder::new()
+            .prefix("cloneabi-json-roundtrip-")
+            .tempdir()
+            .unwrap();
+        let path = dir.path().join("report.json");
         let report = sample_report();
         save(&report, &path).unwrap();
         assert_eq!(load(&path).unwrap(), report);

@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod initramfs;
+pub mod interrupt;
 pub mod kernels;
 pub mod matrix;
 pub mod native;

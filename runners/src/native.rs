@@ -279,8 +279,8 @@ fn drain(fd: libc::c_int, pid: libc::pid_t, timeout: Duration, start: Instant) -
     let mut buf = [0u8; 65536];
     loop {
         let left = timeout.saturating_sub(start.elapsed());
-        if left.is_zero() {
-            // SAFETY: signalling our own child.
+        if left.is_zero() || crate::interrupt::requested().is_some() {
+            // SAFETY: signalling our own child; every case process dies with this init.
             unsafe { libc::kill(pid, libc::SIGKILL) };
             return (out, true);
         }
@@ -290,8 +290,8 @@ fn drain(fd: libc::c_int, pid: libc::pid_t, timeout: Duration, start: Instant) -
             revents: 0,
         };
         // SAFETY: one valid pollfd.
-        let ready =
-            unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(i32::MAX as u128) as i32) };
+        // At most 100 ms, so an interrupt is noticed even when its signal went to another thread.
+        let ready = unsafe { libc::poll(&mut pfd, 1, left.as_millis().min(100) as i32) };
         if ready < 0 && io::Error::last_os_error().kind() == io::ErrorKind::Interrupted {
             continue;
         }

@@ -6,7 +6,7 @@
 use crate::kernels::{in_path, BUILD_TOOLS};
 use crate::payload;
 use cloneabi_arch::Arch;
-use std::process::Command;
+use std::process::{Command, Stdio};
 
 /// The Debian packages missing for the main job.
 pub fn missing_packages() -> Vec<String> {
@@ -34,9 +34,28 @@ pub fn missing_packages() -> Vec<String> {
     pkgs
 }
 
-/// Installs the missing packages when root; otherwise says how.
+/// The Debian packages missing for the qemu-user runner of `arch`: the emulator, and the
+/// cross compiler when the payload is not embedded in this binary.
+pub fn missing_for_qemu_user(arch: Arch) -> Vec<String> {
+    let d = &arch.abi().debian;
+    let mut pkgs = Vec::new();
+    // An ABI QEMU has no user-mode emulator for has nothing to install; the runner says so.
+    if d.qemu_user.is_some_and(|q| !in_path(q)) {
+        pkgs.push("qemu-user".to_string());
+    }
+    if payload::embedded(arch).is_none() && !in_path(d.cross_gcc) {
+        pkgs.extend(d.cross_packages.iter().map(|p| p.to_string()));
+    }
+    pkgs
+}
+
+/// Installs the packages missing for the main job when root; otherwise says how.
 pub fn ensure_packages() {
-    let pkgs = missing_packages();
+    ensure(&missing_packages());
+}
+
+/// Installs `pkgs` when root; otherwise says how.
+pub fn ensure(pkgs: &[String]) {
     if pkgs.is_empty() {
         return;
     }
@@ -50,16 +69,19 @@ pub fn ensure_packages() {
         return;
     }
     eprintln!("cloneabi: installing {}", pkgs.join(" "));
-    let ok = Command::new("apt-get")
-        .args(["update", "-q"])
-        .status()
-        .is_ok_and(|s| s.success())
-        && Command::new("apt-get")
-            .args(["install", "-y", "-q", "--no-install-recommends"])
-            .args(&pkgs)
+    // apt's progress goes to our stderr: stdout carries only the report.
+    let apt = |args: &[&str]| {
+        Command::new("apt-get")
+            .args(args)
             .env("DEBIAN_FRONTEND", "noninteractive")
+            .stdin(Stdio::null())
+            .stdout(std::io::stderr())
             .status()
-            .is_ok_and(|s| s.success());
+            .is_ok_and(|s| s.success())
+    };
+    let mut install = vec!["install", "-y", "-q", "--no-install-recommends"];
+    install.extend(pkgs.iter().map(String::as_str));
+    let ok = apt(&["update", "-q"]) && apt(&install);
     if !ok {
         eprintln!("cloneabi: `{command}` failed; running what can run without those packages");
     }

@@ -343,6 +343,10 @@ fn run_in_sandbox(
     } else {
         None
     };
+    // A signal that cut the run short (also one the terminal sent the payload itself)
+    // is what the run error says.
+    let failure =
+        failure.map(|f| crate::interrupt::requested().map_or(f, crate::interrupt::message));
     let raw = RawRun {
         arch,
         runner,

@@ -20,6 +20,32 @@ pub struct GuestKernel<'a> {
     pub package: Option<(String, String)>,
 }
 
+impl GuestKernel<'_> {
+    /// The image file, with its Debian package and version when known.
+    pub fn name(&self) -> String {
+        let file = self.path.file_name().map_or_else(
+            || self.path.display().to_string(),
+            |f| f.to_string_lossy().into_owned(),
+        );
+        match &self.package {
+            Some((p, v)) => format!("{file} ({p} {v})"),
+            None => file,
+        }
+    }
+
+    /// The release a Debian package is built for (`linux-image-<release>`), or the file
+    /// name of an image of unknown origin.
+    pub fn release_guess(&self) -> String {
+        match &self.package {
+            Some((p, _)) => p.strip_prefix("linux-image-").unwrap_or(p).to_string(),
+            None => self
+                .path
+                .file_name()
+                .map_or_else(String::new, |f| f.to_string_lossy().into_owned()),
+        }
+    }
+}
+
 /// The batch options of a guest: records written twice (the console is shared), power off
 /// at the end; with `observe`, a fresh procfs and a cgroup2 hierarchy for the cases.
 pub(crate) fn guest_options(observe: bool) -> BatchOptions {
@@ -97,8 +123,14 @@ pub fn run_qemu_system_with(
     let guest = GuestInitrd::build(arch, cases, &options)?;
     let (payload, initrd) = (guest.payload.clone(), guest.path());
     let mut spec = BootSpec::new(arch, kernel.path, &initrd);
-    spec.boot_timeout = Duration::from_secs(120);
+    // Booted means the payload's first record is out; until then console silence of a few
+    // normal boots is a hang. Nothing outlives the run's timeout.
+    spec.ready_marker = Some(crate::protocol::RECORD_MARKER.as_bytes().to_vec());
+    let silence = qemu::deadline::boot_silence(arch, run_timeout);
+    spec.silence_timeout = Some(silence);
+    spec.boot_timeout = run_timeout;
     spec.run_timeout = run_timeout;
+    spec.total_timeout = Some(run_timeout);
     if kmsg_noise {
         spec.extra_append = "ignore_loglevel".into();
     }
@@ -113,11 +145,32 @@ pub fn run_qemu_system_with(
                 outcome.qemu_stderr.trim()
             )),
             Exit::Signaled(sig) => Some(format!("QEMU died of signal {sig}")),
-            Exit::TimedOut(phase) => Some(format!(
-                "timeout: the guest did not power off ({phase:?} phase)"
+            Exit::Interrupted(sig) => Some(crate::interrupt::message(sig)),
+            Exit::ConsoleFlood => Some(format!(
+                "the guest's console passed {} MiB and QEMU was stopped: the kernel or the payload floods the console",
+                qemu::MAX_CONSOLE >> 20
+            )),
+            Exit::TimedOut(qemu::Phase::Boot) => Some(format!(
+                "the {arch} kernel {} never reached userspace: {}; an empty boot of {arch} takes about {:.1} s, so the kernel hung or the image is corrupt or unsupported{}",
+                kernel.name(),
+                if outcome.wall_time >= run_timeout {
+                    format!("the run's timeout of {} s passed", run_timeout.as_secs())
+                } else {
+                    format!("its console was silent for {} s", silence.as_secs())
+                },
+                qemu::deadline::expected_boot(arch).as_secs_f64(),
+                if outcome.console.is_empty() { " (it printed nothing)" } else { "" },
+            )),
+            Exit::TimedOut(qemu::Phase::Run) => Some(format!(
+                "timeout: the guest did not power off within the run's {} s",
+                run_timeout.as_secs()
             )),
         }
     };
+    // A signal that cut the boot short (also one the terminal sent QEMU itself) is what
+    // the run error says.
+    let failure =
+        failure.map(|f| crate::interrupt::requested().map_or(f, crate::interrupt::message));
     let raw = RawRun {
         arch,
         runner: RunnerKind::QemuSystem,
@@ -136,5 +189,18 @@ pub fn run_qemu_system_with(
         failure,
     };
     let console = raw.output.clone();
-    Ok((judge_run(cases, raw), console))
+    let mut run = judge_run(cases, raw);
+    if run.kernel.release.is_empty() {
+        // uname was never seen: the run still needs a name of its own.
+        let release = kernel.release_guess();
+        run.findings.push(format!(
+            "the kernel never reported its release; {release} is taken from {}",
+            kernel.name()
+        ));
+        run.kernel.release = release.clone();
+        for r in &mut run.results {
+            r.kernel = release.clone();
+        }
+    }
+    Ok((run, console))
 }

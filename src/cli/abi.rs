@@ -1,12 +1,12 @@
 //! `cloneabi abi`.
 
-use super::{parse_arch, CmdResult, EXIT_OK};
+use super::{CmdResult, EXIT_OK};
 use cloneabi_arch::json::{abi_json, abi_table};
 use cloneabi_arch::Arch;
 
-pub fn run(arch: Option<&str>, json: bool) -> CmdResult {
+pub fn run(arch: Option<Arch>, json: bool) -> CmdResult {
     let arches = match arch {
-        Some(a) => vec![parse_arch(a)?],
+        Some(a) => vec![a],
         None => Arch::ALL.to_vec(),
     };
     if json {

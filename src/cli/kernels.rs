@@ -1,6 +1,7 @@
 //! `cloneabi kernels fetch|list|build`.
 
-use super::{parse_arch, CmdResult, EXIT_OK, EXIT_USAGE};
+use super::values;
+use super::{CmdResult, EXIT_OK, EXIT_USAGE};
 use clap::Subcommand;
 use cloneabi_arch::Arch;
 use cloneabi_runners::kernels::{self, Cache, Release};
@@ -10,19 +11,19 @@ pub enum KernelsCmd {
     /// Download Debian kernel images into the cache (default: every kernel the main job
     /// boots).
     Fetch {
-        /// bookworm, bookworm-backports, trixie, trixie-backports or sid; repeatable.
-        #[arg(long)]
-        release: Vec<String>,
-        /// Arch (any alias); repeatable.
-        #[arg(long)]
-        arch: Vec<String>,
+        /// A Debian release; repeatable.
+        #[arg(long, value_parser = values::release())]
+        release: Vec<Release>,
+        /// An arch (or one of its other names); repeatable.
+        #[arg(long, value_parser = values::arch(), ignore_case = true)]
+        arch: Vec<Arch>,
     },
     /// Show the cached kernels.
     List,
     /// Build a kernel no Debian package provides (big-endian ppc64).
     Build {
-        #[arg(long)]
-        arch: String,
+        #[arg(long, value_parser = values::arch(), ignore_case = true)]
+        arch: Arch,
     },
 }
 
@@ -30,14 +31,8 @@ pub fn run(cmd: KernelsCmd) -> CmdResult {
     let cache = Cache::from_env().map_err(|e| e.to_string())?;
     match cmd {
         KernelsCmd::Fetch { release, arch } => {
-            let releases: Vec<Release> = release
-                .iter()
-                .map(|r| r.parse().map_err(|e| format!("{e}")))
-                .collect::<Result<_, String>>()?;
-            let arches: Vec<Arch> = arch
-                .iter()
-                .map(|a| parse_arch(a).map(Arch::kernel_abi))
-                .collect::<Result<_, _>>()?;
+            let releases = release;
+            let arches: Vec<Arch> = arch.into_iter().map(Arch::kernel_abi).collect();
             // Unnamed releases: each arch's default ones; unnamed arches: every kernel arch
             // whose Debian kernels include the release.
             let pairs: Vec<(Release, Arch)> = Arch::kernels()
@@ -90,7 +85,7 @@ pub fn run(cmd: KernelsCmd) -> CmdResult {
             Ok(EXIT_OK)
         }
         KernelsCmd::Build { arch } => {
-            let arch = parse_arch(&arch)?.kernel_abi();
+            let arch = arch.kernel_abi();
             if arch.kernel_arch().sources.build.is_none() {
                 return Err(format!("cloneabi builds no {arch} kernel; fetch one with `cloneabi kernels fetch --arch {arch}`"));
             }

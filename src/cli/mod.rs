@@ -9,6 +9,8 @@ mod output;
 mod progress;
 mod report_cmd;
 mod run;
+mod shard;
+mod values;
 
 use clap::{Parser, Subcommand};
 use std::path::PathBuf;
@@ -39,26 +41,17 @@ pub enum Command {
     },
     /// Show the per-arch ABI model.
     Abi {
-        /// One arch (x86_64, aarch64, s390x, powerpc64le, powerpc64, or an alias).
-        #[arg(long)]
-        arch: Option<String>,
+        /// One arch (or one of its other names: Debian's, the kernel's, the triple).
+        #[arg(long, value_parser = values::arch(), ignore_case = true)]
+        arch: Option<cloneabi_arch::Arch>,
         #[arg(long)]
         json: bool,
     },
     /// Run the suite.
     Run(run::RunArgs),
-    /// Render saved JSON reports (merged) as HTML or other formats.
-    Report {
-        /// JSON reports written by `cloneabi run --format json`.
-        #[arg(required = true)]
-        reports: Vec<PathBuf>,
-        /// Write the HTML matrix here.
-        #[arg(long)]
-        html: Option<PathBuf>,
-        /// Also print these formats (ktap, junit, kcidb, json, summary) to stdout.
-        #[arg(long, value_delimiter = ',')]
-        format: Vec<String>,
-    },
+    /// Render saved JSON reports (merged) as HTML or other formats; `report merge` combines
+    /// the JSON reports of shards into one.
+    Report(report_cmd::ReportArgs),
     /// Compare two JSON reports; exit 1 on a regression.
     Diff {
         baseline: PathBuf,
@@ -80,25 +73,26 @@ pub enum Command {
     Kernels(kernels::KernelsCmd),
     /// Print a LAVA job that boots the cloneabi initramfs on a board or QEMU device.
     Lava {
-        #[arg(long)]
-        arch: String,
+        #[arg(long, value_parser = values::arch(), ignore_case = true)]
+        arch: cloneabi_arch::Arch,
         #[arg(long)]
         kernel_url: String,
         #[arg(long)]
         initrd_url: String,
+    },
+    /// Print a shell completion script (e.g. `cloneabi completions bash > /etc/bash_completion.d/cloneabi`).
+    Completions {
+        #[arg(value_enum)]
+        shell: clap_complete::Shell,
     },
 }
 
 pub fn dispatch(cli: Cli) -> CmdResult {
     match cli.command {
         Command::List { json } => list::run(json),
-        Command::Abi { arch, json } => abi::run(arch.as_deref(), json),
+        Command::Abi { arch, json } => abi::run(arch, json),
         Command::Run(args) => run::run(args),
-        Command::Report {
-            reports,
-            html,
-            format,
-        } => report_cmd::report(&reports, html.as_deref(), &format),
+        Command::Report(args) => report_cmd::report(args),
         Command::Diff {
             baseline,
             current,
@@ -110,12 +104,16 @@ pub fn dispatch(cli: Cli) -> CmdResult {
             arch,
             kernel_url,
             initrd_url,
-        } => report_cmd::lava(&arch, &kernel_url, &initrd_url),
+        } => report_cmd::lava(arch, &kernel_url, &initrd_url),
+        Command::Completions { shell } => {
+            use clap::CommandFactory;
+            clap_complete::generate(
+                shell,
+                &mut Cli::command(),
+                "cloneabi",
+                &mut std::io::stdout(),
+            );
+            Ok(EXIT_OK)
+        }
     }
-}
-
-/// Parses an arch name, with the list of valid ones in the error.
-pub fn parse_arch(name: &str) -> Result<cloneabi_arch::Arch, String> {
-    name.parse()
-        .map_err(|e: cloneabi_arch::UnknownArch| e.to_string())
 }

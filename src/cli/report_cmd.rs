@@ -1,9 +1,42 @@
-//! `cloneabi report`, `cloneabi diff`, `cloneabi lava`.
+//! `cloneabi report`, `cloneabi report merge`, `cloneabi diff`, `cloneabi lava`.
 
-use super::{output, parse_arch, CmdResult, EXIT_FAILED, EXIT_OK};
+use super::values::Format;
+use super::{output, CmdResult, EXIT_FAILED, EXIT_OK};
+use clap::{Args, Subcommand};
+use cloneabi_arch::Arch;
 use cloneabi_report::model::Report;
 use cloneabi_report::{diff as rdiff, html, json, lava as rlava};
 use std::path::{Path, PathBuf};
+
+#[derive(Args, Debug)]
+#[command(args_conflicts_with_subcommands = true, subcommand_negates_reqs = true)]
+pub struct ReportArgs {
+    #[command(subcommand)]
+    pub action: Option<ReportCmd>,
+    /// JSON reports written by `cloneabi run --format json`.
+    #[arg(required = true)]
+    pub reports: Vec<PathBuf>,
+    /// Write the HTML matrix here.
+    #[arg(long)]
+    pub html: Option<PathBuf>,
+    /// Also print these formats to stdout, comma separated.
+    #[arg(long, value_delimiter = ',')]
+    pub format: Vec<Format>,
+}
+
+#[derive(Subcommand, Debug)]
+pub enum ReportCmd {
+    /// Combine the JSON reports of `cloneabi run --shard K/N` into the report one unsharded
+    /// run would have written.
+    Merge {
+        /// The shards' JSON reports, in any order.
+        #[arg(required = true)]
+        reports: Vec<PathBuf>,
+        /// Write the merged JSON report here (stdout when absent).
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
+}
 
 fn load_all(paths: &[PathBuf]) -> Result<Vec<Report>, String> {
     paths
@@ -12,16 +45,27 @@ fn load_all(paths: &[PathBuf]) -> Result<Vec<Report>, String> {
         .collect()
 }
 
-pub fn report(paths: &[PathBuf], html_out: Option<&Path>, formats: &[String]) -> CmdResult {
-    output::check_formats(formats)?;
-    let reports = load_all(paths)?;
-    if let Some(path) = html_out {
+pub fn report(args: ReportArgs) -> CmdResult {
+    if let Some(ReportCmd::Merge { reports, out }) = args.action {
+        let merged = super::shard::merge(&load_all(&reports)?);
+        return match out {
+            Some(path) => json::save(&merged, &path)
+                .map(|()| EXIT_OK)
+                .map_err(|e| e.to_string()),
+            None => {
+                print!("{}", json::to_string(&merged));
+                Ok(EXIT_OK)
+            }
+        };
+    }
+    let reports = load_all(&args.reports)?;
+    if let Some(path) = &args.html {
         html::write(&reports, path).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
         eprintln!("cloneabi: wrote {}", path.display());
     }
     let merged = Report::merged(&reports);
-    for f in formats {
-        print!("{}", output::render(&merged, f));
+    for f in &args.format {
+        print!("{}", output::render(&merged, *f));
     }
     Ok(EXIT_OK)
 }
@@ -42,10 +86,7 @@ pub fn diff(baseline: &Path, current: &Path, as_json: bool) -> CmdResult {
     })
 }
 
-pub fn lava(arch: &str, kernel_url: &str, initrd_url: &str) -> CmdResult {
-    print!(
-        "{}",
-        rlava::lava_job(parse_arch(arch)?, kernel_url, initrd_url)
-    );
+pub fn lava(arch: Arch, kernel_url: &str, initrd_url: &str) -> CmdResult {
+    print!("{}", rlava::lava_job(arch, kernel_url, initrd_url));
     Ok(EXIT_OK)
 }

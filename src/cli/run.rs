@@ -1,10 +1,14 @@
 //! `cloneabi run`: run the suite, print KTAP (or the formats asked for) and a summary, and
 //! optionally gate against a baseline.
 
+use super::shard::{Shard, ShardBy};
+use super::values::{self, Format, Runner};
 use super::{output, CmdResult, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use clap::Args;
+use cloneabi_arch::Arch;
 use cloneabi_report::model::{HostInfo, Report, Run, ToolInfo, SCHEMA_VERSION};
 use cloneabi_report::{diff, json, summary};
+use cloneabi_runners::kernels::Release;
 use cloneabi_runners::session::{run_native, NativeRun};
 use cloneabi_suites::catalog::all_cases;
 use cloneabi_suites::verdict::Verdict;
@@ -13,27 +17,25 @@ use std::time::Duration;
 
 #[derive(Args, Debug)]
 pub struct RunArgs {
-    /// Where to run: all (native plus qemu-system on every default kernel, provisioning
-    /// what is missing), native (the host kernel, in a throwaway pid namespace), or
-    /// qemu-system (one kernel: the cached Debian one of --arch, or --kernel), or qemu-user
-    /// (--arch's payload under qemu-<arch> on this machine's kernel).
-    #[arg(long, default_value = "all")]
-    pub runner: String,
+    /// Where to run; `all` and `qemu-user` install the Debian packages they need when
+    /// run as root.
+    #[arg(long, value_enum, default_value_t = Runner::All)]
+    pub runner: Runner,
     /// Guests booted at once (default: the number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,
-    /// Target arch for qemu-system.
-    #[arg(long)]
-    pub arch: Option<String>,
+    /// Target arch for qemu-system and qemu-user (or one of its other names).
+    #[arg(long, value_parser = values::arch(), ignore_case = true)]
+    pub arch: Option<Arch>,
     /// A kernel image to boot instead of the cached Debian one (its arch is checked first).
     #[arg(long)]
     pub kernel: Option<PathBuf>,
-    /// Which cached Debian kernel: bookworm (6.1) or bookworm-backports (6.12).
-    #[arg(long, default_value = "bookworm")]
-    pub release: String,
-    /// Output formats, comma separated: ktap, json, junit, kcidb, summary.
+    /// Which cached Debian kernel qemu-system boots.
+    #[arg(long, value_parser = values::release(), default_value = "bookworm")]
+    pub release: Release,
+    /// Output formats, comma separated.
     #[arg(long, value_delimiter = ',', default_value = "ktap")]
-    pub format: Vec<String>,
+    pub format: Vec<Format>,
     /// A file for one format, a directory for several (stdout when absent).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -46,6 +48,13 @@ pub struct RunArgs {
     /// Whole-run timeout in seconds.
     #[arg(long, default_value_t = 600)]
     pub timeout: u64,
+    /// Run only part K of N of the matrix (e.g. 2/3), for one of N CI jobs; combine the
+    /// parts' JSON reports with `cloneabi report merge`.
+    #[arg(long)]
+    pub shard: Option<Shard>,
+    /// What --shard splits: whole runs (one per ABI and kernel) or, within every run, the cases.
+    #[arg(long, value_enum, default_value_t = ShardBy::Run, requires = "shard")]
+    pub shard_by: ShardBy,
     /// Test aid: run the native payload under a seccomp filter that answers clone3 with
     /// this errno (ENOSYS or EPERM), as a container runtime might.
     #[arg(long, hide = true)]
@@ -83,9 +92,9 @@ pub fn new_report(runs: Vec<Run>) -> Report {
 }
 
 fn qemu_system(args: &RunArgs, cases: &[cloneabi_suites::case::Case]) -> Result<Run, String> {
-    use cloneabi_runners::kernels::{self, Cache, Release};
+    use cloneabi_runners::kernels::{self, Cache};
     use cloneabi_runners::system_session::{run_qemu_system, GuestKernel};
-    let arch = super::parse_arch(args.arch.as_deref().ok_or("qemu-system needs --arch")?)?;
+    let arch = args.arch.ok_or("qemu-system needs --arch")?;
     let timeout = Duration::from_secs(args.timeout);
     if let Some(path) = &args.kernel {
         let k = GuestKernel {
@@ -94,7 +103,7 @@ fn qemu_system(args: &RunArgs, cases: &[cloneabi_suites::case::Case]) -> Result<
         };
         return run_qemu_system(cases, arch, &k, timeout).map_err(|e| e.to_string());
     }
-    let release: Release = args.release.parse().map_err(|e| format!("{e}"))?;
+    let release = args.release;
     let cache = Cache::from_env().map_err(|e| e.to_string())?;
     let image = if arch == cloneabi_arch::Arch::Powerpc64 {
         kernels::cached_ppc64_be(&cache).ok_or(
@@ -132,9 +141,23 @@ fn matrix(
     use cloneabi_runners::matrix::{default_guests, run_guests};
     let log = |m: &str| eprintln!("cloneabi: {m}");
     cloneabi_runners::provision::ensure_packages();
-    let mut runs = vec![native(args, cases)?];
     let cache = Cache::from_env().map_err(|e| e.to_string())?;
-    let (guests, mut problems) = default_guests(&cache, true, &log);
+    let (mut guests, mut problems) = default_guests(&cache, true, &log);
+    // Provisioning (downloads, a kernel build) ends at once on a signal, as before; from
+    // here on a signal ends the children and the report is still written.
+    catch_interrupts()?;
+    let mut runs = Vec::new();
+    let with_native = match run_shard(args) {
+        Some(s) => {
+            let (native, mine) = s.matrix_part(guests);
+            guests = mine;
+            native
+        }
+        None => true,
+    };
+    if with_native {
+        runs.push(native(args, cases)?);
+    }
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
@@ -159,8 +182,19 @@ fn matrix(
     Ok((runs, problems))
 }
 
+/// SIGINT and SIGTERM stop the runs instead of the process (runners::interrupt).
+fn catch_interrupts() -> Result<(), String> {
+    cloneabi_runners::interrupt::install()
+        .map_err(|e| format!("cannot install the SIGINT/SIGTERM handlers: {e}"))
+}
+
+/// The shard when it splits runs.
+fn run_shard(args: &RunArgs) -> Option<Shard> {
+    args.shard.filter(|_| args.shard_by == ShardBy::Run)
+}
+
 pub fn run(args: RunArgs) -> CmdResult {
-    output::check_formats(&args.format)?;
+    use cloneabi_runners::interrupt;
     let mut cases = all_cases();
     if let Some(f) = &args.filter {
         cases.retain(|c| c.id.contains(f.as_str()));
@@ -168,17 +202,35 @@ pub fn run(args: RunArgs) -> CmdResult {
             return Err(format!("no case id contains '{f}' (see `cloneabi list`)"));
         }
     }
-    let (runs, problems) = match args.runner.as_str() {
-        "native" => (vec![native(&args, &cases)?], Vec::new()),
-        "qemu-system" => match qemu_system(&args, &cases) {
+    if let (Some(s), ShardBy::Case) = (args.shard, args.shard_by) {
+        let mut i = 0;
+        cases.retain(|_| {
+            i += 1;
+            s.has_case(i - 1)
+        });
+    }
+    // A single-run runner's one run belongs to the first shard.
+    let single_is_mine = run_shard(&args).is_none_or(|s| s.has_run(0, 1));
+    if args.runner != Runner::All {
+        catch_interrupts()?;
+    }
+    let (runs, problems) = match args.runner {
+        Runner::Native | Runner::QemuSystem | Runner::QemuUser if !single_is_mine => {
+            (Vec::new(), Vec::new())
+        }
+        Runner::Native => (vec![native(&args, &cases)?], Vec::new()),
+        Runner::QemuSystem => match qemu_system(&args, &cases) {
             Ok(run) => (vec![run], Vec::new()),
             Err(e) => {
                 eprintln!("cloneabi: the qemu-system runner cannot start: {e}");
                 return Ok(EXIT_USAGE);
             }
         },
-        "qemu-user" => {
-            let arch = super::parse_arch(args.arch.as_deref().ok_or("qemu-user needs --arch")?)?;
+        Runner::QemuUser => {
+            let arch = args.arch.ok_or("qemu-user needs --arch")?;
+            cloneabi_runners::provision::ensure(
+                &cloneabi_runners::provision::missing_for_qemu_user(arch),
+            );
             let mut opts = NativeRun::default();
             opts.sandbox.timeout = Duration::from_secs(args.timeout);
             match cloneabi_runners::session::run_qemu_user(&cases, arch, &opts) {
@@ -189,18 +241,13 @@ pub fn run(args: RunArgs) -> CmdResult {
                 }
             }
         }
-        "all" => match matrix(&args, &cases) {
+        Runner::All => match matrix(&args, &cases) {
             Ok(runs) => runs,
             Err(e) => {
                 eprintln!("cloneabi: {e}");
                 return Ok(EXIT_USAGE);
             }
         },
-        other => {
-            return Err(format!(
-                "unknown runner '{other}': use all, native or qemu-system"
-            ))
-        }
     };
     let report = new_report(runs);
     output::emit(&report, &args.format, args.out.as_deref())?;
@@ -239,6 +286,16 @@ pub fn run(args: RunArgs) -> CmdResult {
         eprint!("{}", d.to_markdown());
         if d.is_regression() {
             return Ok(EXIT_FAILED);
+        }
+    }
+    if let Some(sig) = interrupt::requested() {
+        eprintln!(
+            "cloneabi: {}: the report holds every run that finished; the others are ERROR",
+            interrupt::name(sig)
+        );
+        // A report written to a file is what the CI reads: its verdicts decide the status.
+        if args.out.is_none() {
+            return Ok(interrupt::exit_status(sig));
         }
     }
     Ok(if !problems.is_empty() {

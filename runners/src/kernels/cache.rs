@@ -64,12 +64,15 @@ impl Cache {
         self.root.join("build")
     }
 
-    /// A fresh staging directory on the cache's filesystem, removed on drop.
+    /// A fresh staging directory on the cache's filesystem, removed on drop. Its name
+    /// carries this process's pid, so the staging directories of a process that was killed
+    /// (and never ran its destructors) are recognised and removed here.
     pub fn staging(&self) -> Result<tempfile::TempDir, KernelError> {
         let tmp = self.root.join("tmp");
         fs::create_dir_all(&tmp).map_err(|e| KernelError::io(&tmp, e))?;
+        remove_orphaned_stages(&tmp);
         tempfile::Builder::new()
-            .prefix("stage-")
+            .prefix(&format!("stage-{}-", std::process::id()))
             .tempdir_in(&tmp)
             .map_err(|e| KernelError::io(&tmp, e))
     }
@@ -142,6 +145,28 @@ impl Cache {
 #[derive(Debug)]
 pub struct CacheLock {
     _file: fs::File,
+}
+
+/// Removes `stage-<pid>-*` directories under `tmp` whose process is gone: what a download
+/// or build killed halfway left. Never trusted (only a renamed, checked entry is), only
+/// cleaned up.
+fn remove_orphaned_stages(tmp: &Path) {
+    let Ok(entries) = fs::read_dir(tmp) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let name = e.file_name().to_string_lossy().into_owned();
+        let Some(pid) = name
+            .strip_prefix("stage-")
+            .and_then(|r| r.split('-').next())
+            .and_then(|p| p.parse::<u32>().ok())
+        else {
+            continue;
+        };
+        if !Path::new(&format!("/proc/{pid}")).exists() {
+            let _ = fs::remove_dir_all(e.path());
+        }
+    }
 }
 
 #[cfg(test)]

@@ -229,6 +229,11 @@ impl fmt::Display for KernelError {
                 "kernel cache {} is not writable ({error}); set CLONEABI_CACHE to a writable directory",
                 path.display()
             ),
+            KernelError::Io { path, error } if error.raw_os_error() == Some(libc::ENOSPC) => write!(
+                f,
+                "{}: {error}: free space there or set CLONEABI_CACHE to a directory with room for the kernels",
+                path.display()
+            ),
             KernelError::Io { path, error } => write!(f, "{}: {error}", path.display()),
             KernelError::MissingTools { tools, install } => write!(
                 f,
@@ -240,8 +245,13 @@ impl fmt::Display for KernelError {
             }
             KernelError::Download { package, version, suite, detail } => write!(
                 f,
-                "download of {package} {version} from {suite} failed: {}",
-                detail.trim()
+                "download of {package} {version} from {suite} failed: {}{}",
+                detail.trim(),
+                if detail.contains("No space left on device") {
+                    "; free space in the kernel cache or set CLONEABI_CACHE to a directory with room for the kernels"
+                } else {
+                    ""
+                }
             ),
             KernelError::NotFound(s) => write!(f, "{s}"),
             KernelError::Corrupt(s) => write!(f, "corrupt cache entry: {s}"),

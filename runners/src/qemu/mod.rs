@@ -6,6 +6,7 @@
 //! (PR_SET_PDEATHSIG), so no QEMU is ever left behind.
 
 pub mod cmdline;
+pub mod deadline;
 pub mod pvh;
 
 pub use cmdline::{MachineSpec, Tuning};
@@ -43,6 +44,11 @@ pub struct BootSpec {
     pub memory_mb: Option<u32>,
     /// Extra QEMU arguments, appended last (experiments; e.g. `-cpu` overrides).
     pub extra_qemu_args: Vec<String>,
+    /// Before `ready_marker`: console silence this long ends the boot as hung (on top of
+    /// `boot_timeout`).
+    pub silence_timeout: Option<Duration>,
+    /// From QEMU's start, whatever the phase.
+    pub total_timeout: Option<Duration>,
 }
 
 impl BootSpec {
@@ -59,6 +65,8 @@ impl BootSpec {
             tuning: Tuning::Tuned,
             memory_mb: None,
             extra_qemu_args: Vec::new(),
+            silence_timeout: None,
+            total_timeout: None,
         }
     }
 }
@@ -80,7 +88,15 @@ pub enum Exit {
     Signaled(i32),
     /// cloneabi killed it after this phase's timeout.
     TimedOut(Phase),
+    /// cloneabi killed it (or never started it) because it received this signal.
+    Interrupted(i32),
+    /// cloneabi killed it because its console passed [`MAX_CONSOLE`] bytes.
+    ConsoleFlood,
 }
+
+/// The most console output kept from one boot: a whole suite with every record written
+/// twice is well under 2 MiB, so more is a guest flooding its console.
+pub const MAX_CONSOLE: usize = 32 << 20;
 
 /// A kernel failure seen on the console.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -243,16 +259,23 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
     let binary = check_qemu(arch)?;
     let binary_s = binary.to_string_lossy().into_owned();
     let qemu_version = qemu_version(&binary_s);
-    let m = cmdline::machine(arch, spec.tuning);
-    let kernel = if m.pvh {
-        pvh::vmlinux_for(&spec.kernel)?
-    } else {
-        spec.kernel.clone()
-    };
-    let append = cmdline::append(arch, spec.tuning, &spec.extra_append);
+    let mut tuning = spec.tuning;
+    let mut m = cmdline::machine(arch, tuning);
+    let mut kernel = spec.kernel.clone();
+    if m.pvh {
+        match pvh::vmlinux_for(&spec.kernel)? {
+            Some(vmlinux) => kernel = vmlinux,
+            // No PVH entry: the bzImage boots the plain way, through the firmware.
+            None => {
+                tuning = Tuning::Plain;
+                m = cmdline::machine(arch, tuning);
+            }
+        }
+    }
+    let append = cmdline::append(arch, tuning, &spec.extra_append);
     let mut args = cmdline::args(
         arch,
-        spec.tuning,
+        tuning,
         &kernel.to_string_lossy(),
         &spec.initrd.to_string_lossy(),
         &append,
@@ -270,6 +293,25 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
         .and_then(|i| args.get(i + 1).cloned())
         .unwrap_or_else(|| m.machine.to_string());
 
+    if let Some(sig) = crate::interrupt::requested() {
+        let mut command = vec![binary_s.clone()];
+        command.extend(args);
+        return Ok(BootOutcome {
+            console: Vec::new(),
+            exit: Exit::Interrupted(sig),
+            wall_time: Duration::ZERO,
+            ready_after: None,
+            panic: None,
+            qemu_version,
+            qemu_binary: binary_s,
+            machine,
+            cpu,
+            accelerator: "tcg",
+            command,
+            qemu_stderr: String::new(),
+            pid: 0,
+        });
+    }
     let mut cmd = Command::new(&binary);
     cmd.args(&args)
         .stdin(Stdio::null())
@@ -320,6 +362,7 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
     let mut console = Vec::new();
     let mut scanner = PanicScanner::default();
     let mut ready_after = None;
+    let mut last_output = Duration::ZERO;
     let mut exit = None;
     let mut eof = false;
     loop {
@@ -329,6 +372,11 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
             (None, Some(_)) => (spec.boot_timeout, Phase::Boot),
             (None, None) => (spec.boot_timeout + spec.run_timeout, Phase::Boot),
         };
+        let deadline = match (ready_after, spec.silence_timeout) {
+            (None, Some(s)) => deadline.min(last_output + s),
+            _ => deadline,
+        };
+        let deadline = spec.total_timeout.map_or(deadline, |t| deadline.min(t));
         if exit.is_none() {
             if let Some(st) = guard
                 .0
@@ -343,6 +391,18 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
                     _ => Exit::Exited(-1),
                 });
                 guard.0 = None;
+            } else if console.len() > MAX_CONSOLE {
+                if let Some(mut c) = guard.0.take() {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                }
+                exit = Some(Exit::ConsoleFlood);
+            } else if let Some(sig) = crate::interrupt::requested() {
+                if let Some(mut c) = guard.0.take() {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                }
+                exit = Some(Exit::Interrupted(sig));
             } else if now >= deadline {
                 if let Some(mut c) = guard.0.take() {
                     let _ = c.kill();
@@ -358,7 +418,9 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
             break; // stdout held open by something else: stop waiting.
         }
         match rx.recv_timeout(Duration::from_millis(20)) {
+            Ok(_) if console.len() > MAX_CONSOLE => {}
             Ok(chunk) => {
+                last_output = start.elapsed();
                 let old = console.len();
                 console.extend_from_slice(&chunk);
                 on_console(&chunk);

@@ -26,7 +26,7 @@ const FORMATS: &[(&[u8], &[&str], &str)] = &[
 
 /// Decompress the payload of `bzimage` and return the ELF vmlinux bytes.
 pub fn extract(bzimage: &[u8]) -> Result<Vec<u8>, QemuError> {
-    let bad = |m: &str| QemuError::Kernel(format!("bzImage: {m}"));
+    let bad = |m: &str| QemuError::Kernel(format!("corrupt or unsupported kernel image: {m}"));
     if bzimage.len() < 0x250 || &bzimage[0x202..0x206] != b"HdrS" {
         return Err(bad("no setup header"));
     }
@@ -80,9 +80,18 @@ pub fn extract(bzimage: &[u8]) -> Result<Vec<u8>, QemuError> {
         .unwrap()
         .read_to_end(&mut out)
         .map_err(|e| bad(&e.to_string()))?;
-    let _ = child.wait();
+    let status = child.wait().map_err(|e| bad(&e.to_string()))?;
     let _ = writer.join();
-    if !out.starts_with(b"\x7fELF") {
+    // gzip exits 2 for a warning (the trailing size bytes); 1 and anything from the
+    // others is corrupt data.
+    let clean = status.success() || (cmd[0] == "gzip" && status.code() == Some(2));
+    if !clean {
+        return Err(bad(&format!(
+            "the bzImage's compressed kernel does not decompress (`{}` exited with {status})",
+            cmd.join(" ")
+        )));
+    }
+    if !out.starts_with(b"\x7fELF") || goblin::elf::Elf::parse(&out).is_err() {
         return Err(bad(&format!(
             "`{}` did not yield an ELF vmlinux",
             cmd.join(" ")
@@ -135,8 +144,9 @@ pub fn has_pvh_note(elf: &[u8]) -> bool {
 }
 
 /// The extracted vmlinux for `bzimage`, cached under `<cloneabi cache>/pvh/` (or the temp
-/// dir) keyed by the bzImage's device, inode, size and mtime.
-pub fn vmlinux_for(bzimage: &Path) -> Result<PathBuf, QemuError> {
+/// dir) keyed by the bzImage's device, inode, size and mtime; `None` when the kernel has no
+/// PVH entry note (CONFIG_PVH off), so it can only boot through the bzImage's own entry.
+pub fn vmlinux_for(bzimage: &Path) -> Result<Option<PathBuf>, QemuError> {
     let io = |e: std::io::Error| QemuError::Io(format!("{}: {e}", bzimage.display()));
     let m = fs::metadata(bzimage).map_err(io)?;
     let key = format!(
@@ -157,14 +167,14 @@ pub fn vmlinux_for(bzimage: &Path) -> Result<PathBuf, QemuError> {
         .unwrap_or_default();
     let out = dir.join(format!("{name}.{key}.elf"));
     if out.exists() {
-        return Ok(out);
+        return Ok(Some(out));
     }
-    let elf = extract(&fs::read(bzimage).map_err(io)?)?;
+    let elf = extract(&fs::read(bzimage).map_err(io)?).map_err(|e| match e {
+        QemuError::Kernel(m) => QemuError::Kernel(format!("{}: {m}", bzimage.display())),
+        other => other,
+    })?;
     if !has_pvh_note(&elf) {
-        return Err(QemuError::Kernel(format!(
-            "{}: the kernel has no PVH entry note (CONFIG_PVH off); boot it with Tuning::Plain",
-            bzimage.display()
-        )));
+        return Ok(None);
     }
     let mut tmp =
         tempfile::NamedTempFile::new_in(&dir).map_err(|e| QemuError::Io(e.to_string()))?;
@@ -172,7 +182,7 @@ pub fn vmlinux_for(bzimage: &Path) -> Result<PathBuf, QemuError> {
         .map_err(|e| QemuError::Io(e.to_string()))?;
     tmp.persist(&out)
         .map_err(|e| QemuError::Io(e.to_string()))?;
-    Ok(out)
+    Ok(Some(out))
 }
 
 #[cfg(test)]
@@ -191,10 +201,52 @@ mod tests {
         assert!(e.contains("truncated"), "{e}");
     }
 
+    /// A bzImage around `payload` (already compressed).
+    fn bzimage(payload: &[u8]) -> Vec<u8> {
+        let mut bz = vec![0u8; 5 * 512];
+        bz[0x1f1] = 4;
+        bz[0x202..0x206].copy_from_slice(b"HdrS");
+        bz[0x206..0x208].copy_from_slice(&0x20fu16.to_le_bytes());
+        bz[0x248..0x24c].copy_from_slice(&16u32.to_le_bytes());
+        bz[0x24c..0x250].copy_from_slice(&(payload.len() as u32).to_le_bytes());
+        bz.extend_from_slice(&[0u8; 16]);
+        bz.extend_from_slice(payload);
+        bz
+    }
+
+    #[test]
+    fn a_kernel_without_pvh_note_is_no_error_and_a_corrupt_one_is_named_so() {
+        // A real ELF without a Xen note.
+        let elf = fs::read("/bin/true").unwrap();
+        assert!(!has_pvh_note(&elf));
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
+        gz.write_all(&elf).unwrap();
+        let payload = gz.finish().unwrap();
+        let dir = tempfile::Builder::new()
+            .prefix("cloneabi-pvh-test-")
+            .tempdir()
+            .unwrap();
+        let plain = dir.path().join("bzImage-no-pvh");
+        fs::write(&plain, bzimage(&payload)).unwrap();
+        assert!(vmlinux_for(&plain).unwrap().is_none());
+
+        let mut broken = payload.clone();
+        let mid = broken.len() / 2;
+        for b in &mut broken[mid..mid + 4096] {
+            *b = !*b;
+        }
+        let bad = dir.path().join("bzImage-corrupt");
+        fs::write(&bad, bzimage(&broken)).unwrap();
+        let e = vmlinux_for(&bad).unwrap_err().to_string();
+        assert!(
+            e.contains("corrupt or unsupported kernel image") && e.contains("bzImage-corrupt"),
+            "{e}"
+        );
+    }
+
     #[test]
     fn extract_gzip_payload() {
-        let mut elf = b"\x7fELF".to_vec();
-        elf.extend_from_slice(&[0u8; 60]);
+        let elf = fs::read("/bin/true").unwrap();
         let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::fast());
         gz.write_all(&elf).unwrap();
         let payload = gz.finish().unwrap();
