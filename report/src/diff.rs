@@ -1,7 +1,9 @@
 //! The diff gate: what changed between a baseline report and the current one.
 //!
-//! Runs are matched by (arch, runner): first those whose kernel release is equal, then the
-//! rest in report order — a new kernel release is an environment change, not a removed run.
+//! Runs are matched by (arch, runner): first those whose kernel release is equal, then those
+//! from the same release channel (a Debian release whose kernel version moves, such as
+//! sid), then the rest in report order — a new kernel release is an environment change,
+//! not a removed run.
 //! Cases are then matched by id within each pair of runs.
 //!
 //! - new failure: PASS/SKIP → FAIL/ERROR, or a case added that fails or errors;
@@ -247,7 +249,8 @@ fn presence_table(out: &mut String, title: &str, items: &[Presence]) {
     out.push('\n');
 }
 
-/// Pairs runs of the two reports by (arch, runner), equal kernel releases first.
+/// Pairs runs of the two reports by (arch, runner): equal kernel releases first, then equal
+/// release channels, then in report order.
 fn pair_runs<'a>(
     baseline: &'a Report,
     current: &'a Report,
@@ -255,15 +258,16 @@ fn pair_runs<'a>(
     let mut base_left: Vec<Option<&Run>> = baseline.runs.iter().map(Some).collect();
     let mut cur_left: Vec<Option<&Run>> = current.runs.iter().map(Some).collect();
     let mut pairs = Vec::new();
-    for same_kernel in [true, false] {
+    let same_release = |b: &Run, c: &Run| b.kernel.release == c.kernel.release;
+    let same_channel =
+        |b: &Run, c: &Run| b.kernel.channel.is_some() && b.kernel.channel == c.kernel.channel;
+    let any = |_: &Run, _: &Run| true;
+    let passes: [&dyn Fn(&Run, &Run) -> bool; 3] = [&same_release, &same_channel, &any];
+    for matches in passes {
         for c in cur_left.iter_mut() {
             let Some(cur) = *c else { continue };
             let found = base_left.iter_mut().find(|b| {
-                b.is_some_and(|b| {
-                    b.arch == cur.arch
-                        && b.runner == cur.runner
-                        && (!same_kernel || b.kernel.release == cur.kernel.release)
-                })
+                b.is_some_and(|b| b.arch == cur.arch && b.runner == cur.runner && matches(b, cur))
             });
             if let Some(slot) = found {
                 pairs.push((slot.take().expect("found a Some"), cur));
@@ -601,6 +605,55 @@ mod tests {
             .iter()
             .any(|e| e.scope == "report" && e.after == "0.2.0"));
         assert!(d.to_markdown().contains("6.12.91+deb13.1-s390x"));
+    }
+
+    #[test]
+    fn runs_are_paired_by_release_channel_when_every_version_moved() {
+        let mut base = sample_report();
+        let template = base
+            .runs
+            .iter()
+            .find(|r| r.arch == Arch::S390x && r.runner == RunnerKind::QemuSystem)
+            .unwrap()
+            .clone();
+        let on = |channel: &str, release: &str| {
+            let mut r = template.clone();
+            r.kernel.channel = Some(channel.into());
+            r.kernel.release = release.into();
+            r.results.iter_mut().for_each(|c| c.kernel = release.into());
+            r
+        };
+        base.runs.retain(|r| r.arch != Arch::S390x);
+        base.runs
+            .push(on("bookworm-backports", "6.12.95+deb12-s390x"));
+        base.runs.push(on("sid", "7.2.13+deb14-s390x"));
+        let mut cur = base.clone();
+        cur.runs.retain(|r| r.arch != Arch::S390x);
+        // Both channels moved, and the report lists them the other way round: only the
+        // channel can pair them.
+        let mut newest = on("sid", "7.3.1+deb14-s390x");
+        newest.results[0].verdict = Verdict::Fail;
+        cur.runs.push(newest);
+        cur.runs
+            .push(on("bookworm-backports", "6.12.96+deb12-s390x"));
+        let d = diff(&base, &cur);
+        assert!(d.removed.is_empty() && d.added.is_empty(), "{d:#?}");
+        let changes: Vec<(&str, &str)> = d
+            .environment_changes
+            .iter()
+            .filter(|e| e.field == "kernel.release")
+            .map(|e| (e.before.as_str(), e.after.as_str()))
+            .collect();
+        assert_eq!(
+            changes,
+            [
+                ("7.2.13+deb14-s390x", "7.3.1+deb14-s390x"),
+                ("6.12.95+deb12-s390x", "6.12.96+deb12-s390x")
+            ]
+        );
+        // A new failure on the new version still fails the gate.
+        assert_eq!(d.new_failures.len(), 1, "{d:#?}");
+        assert!(d.is_regression());
     }
 
     #[test]

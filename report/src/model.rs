@@ -68,6 +68,10 @@ pub struct KernelInfo {
     pub package: Option<String>,
     #[serde(default)]
     pub package_version: Option<String>,
+    /// Where a provisioned kernel came from: its Debian release (`sid`,
+    /// `bookworm-backports`...), whose version moves. Runs are matched across reports by it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub channel: Option<String>,
 }
 
 /// QEMU provenance of an emulated run.

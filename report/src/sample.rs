@@ -328,6 +328,7 @@ fn make_run(spec: RunSpec) -> Run {
             package: (spec.runner == RunnerKind::QemuSystem)
                 .then(|| format!("linux-image-{}", spec.kernel)),
             package_version: (spec.runner == RunnerKind::QemuSystem).then(|| "6.12.90-1".into()),
+            channel: (spec.runner == RunnerKind::QemuSystem).then(|| "bookworm-backports".into()),
         },
         qemu,
         payload_build_id: format!("sha256:{:016x}", 0x5eed_0000_u64 + spec.arch as u64),

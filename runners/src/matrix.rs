@@ -133,11 +133,7 @@ pub fn run_guests(
                 };
                 let Some(g) = guests.get(i) else { break };
                 on_event(GuestEvent::Booting(g));
-                let meta = &g.kernel.meta;
-                let k = GuestKernel {
-                    path: &g.kernel.path,
-                    package: Some((meta.package.clone(), meta.package_version.clone())),
-                };
+                let k = GuestKernel::cached(&g.kernel);
                 let r = run_qemu_system(cases, g.arch, &k, timeout);
                 match &r {
                     Ok(run) => on_event(GuestEvent::Done(g, run)),

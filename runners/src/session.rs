@@ -37,6 +37,8 @@ pub struct RawRun {
     /// Absolute pid-namespace level the payload ran at.
     pub payload_level: u32,
     pub kernel_package: Option<(String, String)>,
+    /// The release channel of a provisioned kernel.
+    pub kernel_channel: Option<String>,
     pub qemu: Option<QemuInfo>,
     /// The runner's own failure (timeout, crash, panic), if any.
     pub failure: Option<String>,
@@ -214,6 +216,7 @@ pub fn judge_run(cases: &[Case], raw: RawRun) -> Run {
                 .unwrap_or_default(),
             package,
             package_version,
+            channel: raw.kernel_channel.clone(),
         },
         qemu: raw.qemu.clone(),
         payload_build_id: raw.payload.build_id.clone(),
@@ -355,6 +358,7 @@ fn run_in_sandbox(
         payload,
         payload_level: crate::native::own_pid_ns_level() + 1,
         kernel_package: None,
+        kernel_channel: None,
         qemu: None,
         failure,
     };

@@ -18,9 +18,33 @@ pub struct GuestKernel<'a> {
     pub path: &'a Path,
     /// Debian package and version, when cloneabi provisioned it.
     pub package: Option<(String, String)>,
+    /// The release channel the kernel came from (`sid`, `bookworm-backports`...), when
+    /// cloneabi provisioned it.
+    pub channel: Option<String>,
 }
 
-impl GuestKernel<'_> {
+impl<'a> GuestKernel<'a> {
+    /// A kernel from the cache, with its package and channel.
+    pub fn cached(image: &'a crate::kernels::KernelImage) -> GuestKernel<'a> {
+        GuestKernel {
+            path: &image.path,
+            package: Some((
+                image.meta.package.clone(),
+                image.meta.package_version.clone(),
+            )),
+            channel: Some(image.release.name().to_string()),
+        }
+    }
+
+    /// A kernel the user named, of unknown provenance.
+    pub fn file(path: &'a Path) -> GuestKernel<'a> {
+        GuestKernel {
+            path,
+            package: None,
+            channel: None,
+        }
+    }
+
     /// The image file, with its Debian package and version when known.
     pub fn name(&self) -> String {
         let file = self.path.file_name().map_or_else(
@@ -179,6 +203,7 @@ pub fn run_qemu_system_with(
         payload,
         payload_level: 0,
         kernel_package: kernel.package.clone(),
+        kernel_channel: kernel.channel.clone(),
         qemu: Some(QemuInfo {
             binary: outcome.qemu_binary.clone(),
             version: outcome.qemu_version.clone(),

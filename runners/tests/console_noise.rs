@@ -23,10 +23,7 @@ fn records_survive_interleaved_printk() {
         return;
     };
     let cases = all_cases();
-    let k = GuestKernel {
-        path: &kernel.path,
-        package: None,
-    };
+    let k = GuestKernel::file(&kernel.path);
     let (run, console) =
         run_qemu_system_with(&cases, Arch::X86_64, &k, Duration::from_secs(300), true)
             .expect("the guest runs");

@@ -97,30 +97,20 @@ fn qemu_system(args: &RunArgs, cases: &[cloneabi_suites::case::Case]) -> Result<
     let arch = args.arch.ok_or("qemu-system needs --arch")?;
     let timeout = Duration::from_secs(args.timeout);
     if let Some(path) = &args.kernel {
-        let k = GuestKernel {
-            path,
-            package: None,
-        };
-        return run_qemu_system(cases, arch, &k, timeout).map_err(|e| e.to_string());
+        return run_qemu_system(cases, arch, &GuestKernel::file(path), timeout)
+            .map_err(|e| e.to_string());
     }
     let release = args.release;
     let cache = Cache::from_env().map_err(|e| e.to_string())?;
-    let image = if arch == cloneabi_arch::Arch::Powerpc64 {
-        kernels::cached_ppc64_be(&cache).ok_or(
-            "no big-endian ppc64 kernel is cached: run `cloneabi kernels build --arch powerpc64`",
-        )?
+    let image = if arch.kernel_arch().sources.build.is_some() {
+        kernels::cached_ppc64_be(&cache).ok_or_else(|| {
+            format!("no {arch} kernel is cached: run `cloneabi kernels build --arch {arch}`")
+        })?
     } else {
         kernels::cached(release, arch, &cache)
             .ok_or_else(|| format!("no {} kernel for {arch} is cached: run `cloneabi kernels fetch --release {} --arch {arch}`", release.name(), release.name()))?
     };
-    let k = GuestKernel {
-        path: &image.path,
-        package: Some((
-            image.meta.package.clone(),
-            image.meta.package_version.clone(),
-        )),
-    };
-    run_qemu_system(cases, arch, &k, timeout).map_err(|e| e.to_string())
+    run_qemu_system(cases, arch, &GuestKernel::cached(&image), timeout).map_err(|e| e.to_string())
 }
 
 /// The native run; a native runner that cannot start is an environment error.
