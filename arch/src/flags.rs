@@ -5,9 +5,9 @@
 //!
 //! Versions: `since` is the kernel that introduced the bit, as clone(2) documents it (bits
 //! older than git history carry the release the man page names). `clone3_since` is the first
-//! kernel whose clone3() accepts the bit in `clone_args.flags`. Newer bits that only exist in
-//! 2026 trees (CLONE_AUTOREAP, CLONE_NNP, CLONE_PIDFD_AUTOKILL, CLONE_EMPTY_MNTNS) are left out
-//! until their final values can be checked against a released uapi header.
+//! kernel whose clone3() accepts the bit in `clone_args.flags`. The four bits above
+//! CLONE_INTO_CGROUP (CLONE_AUTOREAP, CLONE_NNP, CLONE_PIDFD_AUTOKILL, CLONE_EMPTY_MNTNS) are
+//! checked against Debian's linux-source-7.3 header by tests/kernel_uapi.rs.
 
 use crate::version::KernelVersion;
 use serde::Serialize;
@@ -75,9 +75,13 @@ pub const CLONE_IO: u64 = 0x8000_0000;
 pub const CLONE_CLEAR_SIGHAND: u64 = 1 << 32;
 pub const CLONE_INTO_CGROUP: u64 = 1 << 33;
 pub const CLONE_NEWTIME: u64 = 0x0000_0080;
+pub const CLONE_AUTOREAP: u64 = 1 << 34;
+pub const CLONE_NNP: u64 = 1 << 35;
+pub const CLONE_PIDFD_AUTOKILL: u64 = 1 << 36;
+pub const CLONE_EMPTY_MNTNS: u64 = 1 << 37;
 
 /// Every constant, in the header's order.
-pub const ALL: [CloneFlag; 28] = [
+pub const ALL: [CloneFlag; 32] = [
     CloneFlag {
         note: "mask of the exit signal in legacy clone(); clone3 takes exit_signal instead \
                and rejects any of these bits",
@@ -138,6 +142,34 @@ pub const ALL: [CloneFlag; 28] = [
         clone3_since: Some(v(6, 3, 0)),
         legacy_clone: false,
         ..flag("CLONE_NEWTIME", CLONE_NEWTIME, v(5, 6, 0))
+    },
+    // The four below: in linux-source-7.2 and 7.3 (include/uapi/linux/sched.h, kernel/fork.c
+    // clone3_args_valid), not in 6.12; merged for 7.1 (the pidfs pull for 7.1-rc1).
+    CloneFlag {
+        note: "clone3 only: the kernel reaps the child (exit_signal must be 0)",
+        clone3_since: Some(v(7, 1, 0)),
+        legacy_clone: false,
+        ..flag("CLONE_AUTOREAP", CLONE_AUTOREAP, v(7, 1, 0))
+    },
+    CloneFlag {
+        note: "clone3 only: the child starts with no_new_privs set",
+        clone3_since: Some(v(7, 1, 0)),
+        legacy_clone: false,
+        ..flag("CLONE_NNP", CLONE_NNP, v(7, 1, 0))
+    },
+    CloneFlag {
+        note: "clone3 only: closing the clone3 pidfd kills the child (needs CLONE_PIDFD and \
+               CLONE_AUTOREAP)",
+        clone3_since: Some(v(7, 1, 0)),
+        legacy_clone: false,
+        ..flag("CLONE_PIDFD_AUTOKILL", CLONE_PIDFD_AUTOKILL, v(7, 1, 0))
+    },
+    CloneFlag {
+        note: "clone3 only: a new mount namespace holding only a copy of the root mount \
+               (implies CLONE_NEWNS)",
+        clone3_since: Some(v(7, 1, 0)),
+        legacy_clone: false,
+        ..flag("CLONE_EMPTY_MNTNS", CLONE_EMPTY_MNTNS, v(7, 1, 0))
     },
 ];
 
@@ -208,6 +240,10 @@ mod tests {
     #[case("CLONE_INTO_CGROUP", 1 << 33, Some((5, 7)))]
     #[case("CLONE_NEWTIME", 0x80, Some((6, 3)))]
     #[case("CLONE_PIDFD", 0x1000, Some((5, 3)))]
+    #[case("CLONE_AUTOREAP", 1 << 34, Some((7, 1)))]
+    #[case("CLONE_NNP", 1 << 35, Some((7, 1)))]
+    #[case("CLONE_PIDFD_AUTOKILL", 1 << 36, Some((7, 1)))]
+    #[case("CLONE_EMPTY_MNTNS", 1 << 37, Some((7, 1)))]
     #[case("CLONE_DETACHED", 0x0040_0000, None)]
     #[case("CSIGNAL", 0xff, None)]
     fn clone3_validity(#[case] name: &str, #[case] value: u64, #[case] clone3: Option<(u32, u32)>) {
