@@ -37,7 +37,11 @@ pub const ABI: ArchAbi = ArchAbi {
             build: None,
         },
     }),
-    first_clone3: KernelVersion::new(5, 5, 0),
+    // History: "arch: wire-up clone3() syscall" (5.3) defined __ARCH_WANT_SYS_CLONE3 in
+    // arm64's kernel-only asm/unistd.h; "arm64: Move __ARCH_WANT_SYS_CLONE3 definition to
+    // uapi headers" (5.5, stable 5.4.12 per Debian's changelog) only exported __NR_clone3 to
+    // user space, which is why libcs date arm64's clone3 from 5.5.
+    first_clone3: KernelVersion::new(5, 3, 0),
     debian: DebianNames {
         dpkg_arch: "arm64",
         cross_gcc: "aarch64-linux-gnu-gcc",

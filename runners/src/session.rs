@@ -61,6 +61,7 @@ fn model_env(arch: Arch, env: &EnvReport, kernel: KernelVersion, payload_level: 
         caller_is_admin: env.cap_effective & cap(CAP_SYS_ADMIN) != 0,
         cgroup2_errno: env.cgroup2_errno,
         namespaces: env.namespaces,
+        assume: None,
     }
 }
 

@@ -118,7 +118,17 @@ fn every_check_finds_its_observation_requested() {
     use cloneabi_suites::model::{predict, Expectation, ModelEnv};
     let mut checked = 0;
     for arch in Arch::ALL {
-        for (major, minor) in [(5, 3), (5, 5), (5, 9), (6, 1), (6, 12), (6, 18)] {
+        for (major, minor) in [
+            (5, 3),
+            (5, 5),
+            (5, 9),
+            (6, 1),
+            (6, 12),
+            (6, 18),
+            (7, 0),
+            (7, 2),
+            (7, 3),
+        ] {
             for payload_level in [0, 1] {
                 let env = ModelEnv {
                     arch,
@@ -129,6 +139,7 @@ fn every_check_finds_its_observation_requested() {
                     caller_is_admin: true,
                     cgroup2_errno: 0,
                     namespaces: 0xff,
+                    assume: None,
                 };
                 for case in all_cases() {
                     let asked = observations(&case);

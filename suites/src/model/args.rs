@@ -7,6 +7,13 @@ use crate::errno::{E2BIG, EFAULT, EINVAL};
 use crate::flags::*;
 use cloneabi_arch::clone_args::{SizeVersion, FIELDS};
 
+/// An address no user range on x86_64, arm64 or powerpc64 reaches, whatever the paging
+/// configuration: x86_64's TASK_SIZE_MAX is below 2^56 with 5-level paging (2^47 without),
+/// arm64's at most 2^52, powerpc64's TASK_SIZE_USER64 2^52. A range ending above it fails
+/// access_ok(); one ending between the smallest and the largest limit depends on the
+/// configuration, and no case uses one.
+const USER_ADDRESS_CEILING: u64 = 1 << 56;
+
 /// The arguments as `kernel_clone()` sees them.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct KernelArgs {
@@ -100,24 +107,15 @@ pub(crate) fn clone3_entry(call: &Clone3Call, env: &ModelEnv) -> Result<KernelAr
     }
     // A3, A4: copy_struct_from_user() scans the tail first, then copies.
     let ksize = SizeVersion::newest_known_by(env.kernel).bytes() as u64;
-    let readable = match call.args_at {
-        ArgsAt::Normal => u64::MAX,
-        ArgsAt::Null | ArgsAt::Unmapped => 0,
-        ArgsAt::GuardAfter { mapped } => u64::from(mapped),
+    let (readable, misalign) = match call.args_at {
+        ArgsAt::Normal => (u64::MAX, 0),
+        ArgsAt::Null | ArgsAt::Unmapped => (0, 0),
+        // The struct ends `mapped` bytes into it at a page boundary, so its start lies
+        // `mapped` bytes below an aligned address.
+        ArgsAt::GuardAfter { mapped } => (u64::from(mapped), u64::from(mapped) % 8),
     };
     if usize_ > ksize {
-        if readable < usize_ {
-            return Err((
-                EFAULT,
-                "reading the bytes past the kernel's struct faults".into(),
-            ));
-        }
-        if nonzero_in(call, ksize, usize_) {
-            return Err((
-                E2BIG,
-                format!("non-zero byte past the kernel's {ksize}-byte struct"),
-            ));
-        }
+        tail_is_zero(call, ksize, usize_, readable, misalign)?;
     }
     if readable < usize_.min(ksize) {
         return Err((EFAULT, "copying the struct faults".into()));
@@ -128,7 +126,7 @@ pub(crate) fn clone3_entry(call: &Clone3Call, env: &ModelEnv) -> Result<KernelAr
     let visible = |i: usize| FIELDS[i].offset + FIELDS[i].size <= seen;
     let get = |i: usize| if visible(i) { w[i] } else { 0 };
     let (set_tid_ptr, set_tid_size) = (get(8), get(9));
-    if gates::SET_TID.present_in(env.kernel) {
+    if gates::SET_TID.present(env) {
         if set_tid_size > u64::from(super::MAX_PID_NS_LEVEL) {
             return Err((EINVAL, "set_tid_size > MAX_PID_NS_LEVEL".into()));
         }
@@ -140,12 +138,17 @@ pub(crate) fn clone3_entry(call: &Clone3Call, env: &ModelEnv) -> Result<KernelAr
         }
     }
     let exit_signal = get(4);
-    if exit_signal & !CSIGNAL != 0 || exit_signal > NSIG {
+    if exit_signal & !CSIGNAL != 0 {
+        return Err((EINVAL, "exit_signal has bits above CSIGNAL".into()));
+    }
+    // Until the test moved to kernel_clone() (gates::EXIT_SIGNAL_IN_KERNEL_CLONE), valid_signal()
+    // came right here, before the CLONE_INTO_CGROUP test and the set_tid copy.
+    if !gates::EXIT_SIGNAL_IN_KERNEL_CLONE.present(env) && exit_signal > NSIG {
         return Err((EINVAL, "exit_signal is not a valid signal".into()));
     }
     let flags = call.flags;
     let cgroup_word = get(10);
-    if gates::INTO_CGROUP.present_in(env.kernel)
+    if gates::INTO_CGROUP.present(env)
         && flags & CLONE_INTO_CGROUP != 0
         && (cgroup_word > i32::MAX as u64 || usize_ < SizeVersion::Ver2.bytes() as u64)
     {
@@ -192,25 +195,71 @@ pub(crate) fn clone3_entry(call: &Clone3Call, env: &ModelEnv) -> Result<KernelAr
         legacy: false,
     };
     clone3_args_valid(&kargs, env)?;
-    // Stage C.
-    pidfd_parent_tid_distinct(&kargs)?;
     Ok(kargs)
+}
+
+/// `check_zeroed_user()` over the bytes past the kernel's struct: it reads aligned words in
+/// order and stops at the first non-zero one, so a non-zero byte before an unreadable word
+/// is E2BIG, not EFAULT (lib/usercopy.c, 5.4 on; 5.3 read byte by byte to the same effect).
+fn tail_is_zero(
+    call: &Clone3Call,
+    ksize: u64,
+    usize_: u64,
+    readable: u64,
+    misalign: u64,
+) -> Result<(), (i32, String)> {
+    // Word boundaries relative to the struct's start: offsets congruent to `misalign`.
+    let mut word = ksize - (ksize + 8 - misalign) % 8;
+    while word < usize_ {
+        if word + 8 > readable {
+            return Err((
+                EFAULT,
+                "reading the bytes past the kernel's struct faults".into(),
+            ));
+        }
+        if nonzero_in(call, word.max(ksize), (word + 8).min(usize_)) {
+            return Err((
+                E2BIG,
+                format!("non-zero byte past the kernel's {ksize}-byte struct"),
+            ));
+        }
+        word += 8;
+    }
+    Ok(())
+}
+
+/// Stage C, `kernel_clone()` before `copy_process()`.
+pub(crate) fn kernel_clone_checks(k: &mut KernelArgs, env: &ModelEnv) -> Stage {
+    // "Creating an empty mount namespace implies creating a new mount namespace", set before
+    // copy_process() so that its CLONE_NEWNS rules apply.
+    if gates::NEW_2026_FLAGS.present(env) && k.flags & CLONE_EMPTY_MNTNS != 0 {
+        k.flags |= CLONE_NEWNS;
+    }
+    pidfd_parent_tid_distinct(k)?;
+    // Reached by legacy clone() too, whose exit signal is the low byte of its flags.
+    if gates::EXIT_SIGNAL_IN_KERNEL_CLONE.present(env) && k.exit_signal > NSIG {
+        return fail(EINVAL, "exit_signal is not a valid signal (kernel_clone)");
+    }
+    Ok(())
 }
 
 /// Stage B.
 fn clone3_args_valid(k: &KernelArgs, env: &ModelEnv) -> Result<(), (i32, String)> {
     let mut known = CLONE_LEGACY_FLAGS;
-    if gates::CLEAR_SIGHAND.present_in(env.kernel) {
+    if gates::CLEAR_SIGHAND.present(env) {
         known |= CLONE_CLEAR_SIGHAND;
     }
-    if gates::INTO_CGROUP.present_in(env.kernel) {
+    if gates::INTO_CGROUP.present(env) {
         known |= CLONE_INTO_CGROUP;
+    }
+    if gates::NEW_2026_FLAGS.present(env) {
+        known |= CLONE_AUTOREAP | CLONE_NNP | CLONE_PIDFD_AUTOKILL | CLONE_EMPTY_MNTNS;
     }
     if k.flags & !known != 0 {
         return Err((EINVAL, "unknown flag".into()));
     }
     let mut reserved = CLONE_DETACHED | CSIGNAL;
-    if gates::NEWTIME_IN_CLONE3.present_in(env.kernel) {
+    if gates::NEWTIME_IN_CLONE3.present(env) {
         reserved &= !CLONE_NEWTIME;
     }
     if k.flags & reserved != 0 {
@@ -228,7 +277,7 @@ fn clone3_args_valid(k: &KernelArgs, env: &ModelEnv) -> Result<(), (i32, String)
             "CLONE_THREAD or CLONE_PARENT with an exit_signal".into(),
         ));
     }
-    if gates::STACK_VALIDATED.present_in(env.kernel) {
+    if gates::STACK_VALIDATED.present(env) {
         let stack_set = !matches!(k.stack, StackSpec::None | StackSpec::Literal(0));
         if !stack_set && k.stack_size > 0 {
             return Err((EINVAL, "stack_size without stack".into()));
@@ -236,16 +285,28 @@ fn clone3_args_valid(k: &KernelArgs, env: &ModelEnv) -> Result<(), (i32, String)
         if stack_set && k.stack_size == 0 {
             return Err((EINVAL, "stack without stack_size".into()));
         }
+        // access_ok(stack, stack_size): the range must lie below the user address limit.
         // s390 keeps user and kernel in separate address spaces and its access_ok() accepts
         // every range (observed on Debian's 6.1 s390x kernel: the call succeeds and the child
         // faults on its stack).
         if let (StackSpec::Literal(addr), false) = (k.stack, env.arch == cloneabi_arch::Arch::S390x)
         {
-            if addr != 0 && addr.checked_add(k.stack_size).is_none() {
-                return Err((
-                    EINVAL,
-                    "stack range wraps the address space (access_ok)".into(),
-                ));
+            if addr != 0 {
+                match addr.checked_add(k.stack_size) {
+                    None => {
+                        return Err((
+                            EINVAL,
+                            "stack range wraps the address space (access_ok)".into(),
+                        ))
+                    }
+                    Some(end) if end > USER_ADDRESS_CEILING => {
+                        return Err((
+                            EINVAL,
+                            "stack range above the user address space (access_ok)".into(),
+                        ))
+                    }
+                    Some(_) => {}
+                }
             }
         }
     }

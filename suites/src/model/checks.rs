@@ -92,7 +92,7 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     match (k.stack, k.legacy) {
         (StackSpec::Region { offset, .. }, true) => checks.push(Check::ChildSp { offset }),
         (StackSpec::Region { .. }, false) => {
-            let offset = if super::gates::STACK_VALIDATED.present_in(env.kernel) {
+            let offset = if super::gates::STACK_VALIDATED.present(env) {
                 k.stack_size
             } else {
                 0

@@ -20,6 +20,10 @@ pub struct ModelEnv {
     pub cgroup2_errno: i32,
     /// Namespace types the kernel was built with, bit i for `NS_NAMES[i]`.
     pub namespaces: u8,
+    /// Set only inside [`crate::model::predict`]: one gate (by name) taken as present or
+    /// absent whatever the kernel version, to find the cases an uncertain gate decides.
+    #[serde(skip)]
+    pub assume: Option<(&'static str, bool)>,
 }
 
 impl ModelEnv {
@@ -34,3 +38,7 @@ impl ModelEnv {
 
 /// The deepest pid-namespace level the kernel allows (MAX_PID_NS_LEVEL).
 pub const MAX_PID_NS_LEVEL: u32 = 32;
+
+/// `PID_MAX_LIMIT` on a 64-bit kernel without CONFIG_BASE_SMALL (include/linux/threads.h):
+/// the pid_max a new pid namespace starts with where pid_max is per namespace.
+pub const PID_MAX_LIMIT: i64 = 4 * 1024 * 1024;

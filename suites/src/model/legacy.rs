@@ -1,15 +1,15 @@
 //! Legacy clone(): `SYSCALL_DEFINE5(clone, ...)` builds kernel_clone_args from registers.
 
-use super::args::{pidfd_parent_tid_distinct, KernelArgs};
-use super::{gates, ModelEnv, Stage};
+use super::args::KernelArgs;
+use super::{gates, ModelEnv};
 use crate::case::{CgroupSpec, LegacyCall};
 use crate::flags::CSIGNAL;
 
 pub(crate) fn legacy_entry(call: &LegacyCall, env: &ModelEnv) -> KernelArgs {
-    // Since 5.7 ("fork: prevent accidental access to clone3 features") only the low 32 bits
-    // count; before, no flag above bit 31 existed that legacy clone could reach except
-    // CLONE_CLEAR_SIGHAND on 5.5/5.6, which no legacy case sets.
-    let raw = if gates::INTO_CGROUP.present_in(env.kernel) {
+    // Since 5.7 and 5.6.14 ("fork: prevent accidental access to clone3 features") only the
+    // low 32 bits count. Before, the upper bits reached copy_process(), where only
+    // CLONE_CLEAR_SIGHAND (5.5, 5.6) meant anything: bit 33 is ignored on 5.3-5.6.
+    let raw = if gates::LEGACY_LOWER_32_BITS.present(env) {
         call.flags & 0xffff_ffff
     } else {
         call.flags
@@ -28,8 +28,4 @@ pub(crate) fn legacy_entry(call: &LegacyCall, env: &ModelEnv) -> KernelArgs {
         cgroup: CgroupSpec::Fd(0),
         legacy: true,
     }
-}
-
-pub(crate) fn kernel_clone_checks(k: &KernelArgs) -> Stage {
-    pidfd_parent_tid_distinct(k)
 }

@@ -10,7 +10,7 @@ mod legacy;
 mod process;
 
 pub use checks::Check;
-pub use env::{ModelEnv, MAX_PID_NS_LEVEL};
+pub use env::{ModelEnv, MAX_PID_NS_LEVEL, PID_MAX_LIMIT};
 
 use crate::case::{Call, Case};
 use crate::errno;
@@ -70,7 +70,31 @@ pub(crate) fn fail(errno: i32, rule: impl Into<String>) -> Stage {
 }
 
 /// Predicts the outcome of `case` on the target described by `env`.
+///
+/// On a release where a gate is uncertain (`Gate::uncertain`), a case whose outcome depends
+/// on that gate is a skip naming it; every other case is judged.
 pub fn predict(case: &Case, env: &ModelEnv) -> Expectation {
+    let judged = predict_on(case, env);
+    for g in gates::ALL.iter().filter(|g| g.uncertain_in(env.kernel)) {
+        let assume = |value| {
+            predict_on(
+                case,
+                &ModelEnv {
+                    assume: Some((g.name, value)),
+                    ..env.clone()
+                },
+            )
+        };
+        if assume(true) != assume(false) {
+            return Expectation::Skip {
+                reason: g.uncertain_reason(env.kernel),
+            };
+        }
+    }
+    judged
+}
+
+fn predict_on(case: &Case, env: &ModelEnv) -> Expectation {
     if let Some(reason) = environment_gap(case, env) {
         return Expectation::Skip { reason };
     }
@@ -82,14 +106,9 @@ pub fn predict(case: &Case, env: &ModelEnv) -> Expectation {
                     format!("no clone3 before this kernel on {}", env.arch),
                 );
             }
-            args::clone3_entry(call, env)
-                .and_then(|kargs| process::copy_process(case, &kargs, env).map(|()| kargs))
+            args::clone3_entry(call, env).and_then(|kargs| kernel_clone(case, kargs, env))
         }
-        Call::Legacy(call) => {
-            let kargs = legacy::legacy_entry(call, env);
-            legacy::kernel_clone_checks(&kargs)
-                .and_then(|()| process::copy_process(case, &kargs, env).map(|()| kargs))
-        }
+        Call::Legacy(call) => kernel_clone(case, legacy::legacy_entry(call, env), env),
     };
     match stages {
         Err((errno, rule)) => Expectation::errno(errno, rule),
@@ -97,6 +116,17 @@ pub fn predict(case: &Case, env: &ModelEnv) -> Expectation {
             checks: checks::success_checks(case, &kargs, env),
         },
     }
+}
+
+/// `kernel_clone()`: its own checks, then `copy_process()`.
+fn kernel_clone(
+    case: &Case,
+    mut kargs: args::KernelArgs,
+    env: &ModelEnv,
+) -> Result<args::KernelArgs, (i32, String)> {
+    args::kernel_clone_checks(&mut kargs, env)?;
+    process::copy_process(case, &kargs, env)?;
+    Ok(kargs)
 }
 
 /// A reason the target cannot judge this case, if any. Every reason names what is missing.
@@ -119,15 +149,6 @@ fn environment_gap(case: &Case, env: &ModelEnv) -> Option<String> {
     }
     if !env.caller_is_admin && case.kept_caps().is_none() {
         return Some("the payload does not hold CAP_SYS_ADMIN in its own user namespace".into());
-    }
-    if let Call::Clone3(call) = &case.call {
-        let high = call.flags >> 34 & 0xf;
-        if high != 0 && gates::NEW_2026_FLAGS.present_in(env.kernel) {
-            return Some(
-                "bits 34-37 are assigned to 2026 clone3 flags on this kernel; their values are not yet verified"
-                    .into(),
-            );
-        }
     }
     None
 }

@@ -2,7 +2,7 @@
 //! `copy_thread()`, `alloc_pid()` (kernel/pid.c) and `cgroup_can_fork()`.
 
 use super::args::KernelArgs;
-use super::{fail, gates, ModelEnv, Stage};
+use super::{fail, gates, ModelEnv, Stage, PID_MAX_LIMIT};
 use crate::case::{Case, CgroupSpec, Ptr};
 use crate::errno::{EBADF, EEXIST, EFAULT, EINVAL, ENOSPC, EPERM};
 use crate::flags::*;
@@ -39,8 +39,7 @@ fn caller_has(case: &Case, cap_bit: u32) -> bool {
 /// `checkpoint_restore_ns_capable()` over a user namespace the caller is in.
 fn may_choose_pids(case: &Case, env: &ModelEnv) -> bool {
     caller_has(case, CAP_SYS_ADMIN)
-        || (gates::CHECKPOINT_RESTORE_CAP.present_in(env.kernel)
-            && caller_has(case, CAP_CHECKPOINT_RESTORE))
+        || (gates::CHECKPOINT_RESTORE_CAP.present(env) && caller_has(case, CAP_CHECKPOINT_RESTORE))
 }
 
 pub(crate) fn copy_process(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage {
@@ -69,9 +68,12 @@ pub(crate) fn copy_process(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage
         if has(CLONE_DETACHED) {
             return fail(EINVAL, "CLONE_PIDFD with CLONE_DETACHED");
         }
-        if has(CLONE_THREAD) && !gates::PIDFD_THREAD.present_in(env.kernel) {
+        if has(CLONE_THREAD) && !gates::PIDFD_THREAD.present(env) {
             return fail(EINVAL, "CLONE_PIDFD with CLONE_THREAD before 6.9");
         }
+    }
+    if gates::NEW_2026_FLAGS.present(env) {
+        new_flag_rules(case, k)?;
     }
     // copy_creds(): create_user_ns() is a stub that refuses without CONFIG_USER_NS.
     if f & CLONE_NEWUSER != 0 && !env.has_namespace("user") {
@@ -83,8 +85,51 @@ pub(crate) fn copy_process(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage
     if has(CLONE_PIDFD) && k.pidfd.faults() {
         return fail(EFAULT, "storing the pidfd faults");
     }
-    if has(CLONE_INTO_CGROUP) {
+    // Before 5.7 the bit meant nothing (legacy clone() passed it through until 5.6.14).
+    if has(CLONE_INTO_CGROUP) && gates::INTO_CGROUP.present(env) {
         cgroup_can_fork(k)?;
+    }
+    Ok(())
+}
+
+/// copy_process()'s tests of the 7.1 flags, in its order (source: 7.2 and 7.3 kernel/fork.c,
+/// right after the CLONE_PIDFD tests). A caller that was itself created with CLONE_AUTOREAP
+/// may not use CLONE_PARENT either (EINVAL, after the CLONE_AUTOREAP tests); no case's
+/// caller is such a process.
+fn new_flag_rules(case: &Case, k: &KernelArgs) -> Stage {
+    let has = |bits: u64| k.flags & bits == bits;
+    if has(CLONE_AUTOREAP) {
+        if has(CLONE_THREAD) {
+            return fail(EINVAL, "CLONE_AUTOREAP with CLONE_THREAD");
+        }
+        if has(CLONE_PARENT) {
+            return fail(EINVAL, "CLONE_AUTOREAP with CLONE_PARENT");
+        }
+        if k.exit_signal != 0 {
+            return fail(EINVAL, "CLONE_AUTOREAP with an exit_signal");
+        }
+    }
+    if has(CLONE_NNP) && has(CLONE_THREAD) {
+        return fail(EINVAL, "CLONE_NNP with CLONE_THREAD");
+    }
+    if has(CLONE_PIDFD_AUTOKILL) {
+        if !has(CLONE_PIDFD) {
+            return fail(EINVAL, "CLONE_PIDFD_AUTOKILL without CLONE_PIDFD");
+        }
+        if !has(CLONE_AUTOREAP) {
+            return fail(EINVAL, "CLONE_PIDFD_AUTOKILL without CLONE_AUTOREAP");
+        }
+        if has(CLONE_THREAD) {
+            return fail(EINVAL, "CLONE_PIDFD_AUTOKILL with CLONE_THREAD");
+        }
+        // ns_capable(current_user_ns(), CAP_SYS_ADMIN): the caller's own user namespace, so
+        // a CLONE_NEWUSER in the same call does not help.
+        if !has(CLONE_NNP) && !caller_has(case, CAP_SYS_ADMIN) {
+            return fail(
+                EPERM,
+                "CLONE_PIDFD_AUTOKILL without CLONE_NNP or CAP_SYS_ADMIN",
+            );
+        }
     }
     Ok(())
 }
@@ -164,11 +209,22 @@ fn alloc_pid(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage {
     // pid 1 is taken in every namespace that has an init; the cases choose other pids
     // far from the allocator's cursor, so nothing else is in use.
     let in_use = |level: u32, tid: i64| tid == 1 && has_reaper(level);
-    let range_ok = |tid: i64| tid >= 1 && tid < env.pid_max;
+    // Each level's own pid_max (gates::PER_NS_PID_MAX): a namespace below the payload's was
+    // created by the case with PID_MAX_LIMIT; the payload's own (and, unknown to the model,
+    // any above it) has the pid_max the payload read. Before, one global pid_max.
+    let per_ns = gates::PER_NS_PID_MAX.present(env);
+    let pid_max = |level: u32| {
+        if per_ns && level > env.payload_level {
+            PID_MAX_LIMIT
+        } else {
+            env.pid_max
+        }
+    };
+    let range_ok = |level: u32, tid: i64| tid >= 1 && tid < pid_max(level);
 
-    if gates::ALLOC_PID_TWO_PASS.present_in(env.kernel) {
+    if gates::ALLOC_PID_TWO_PASS.present(env) {
         for (i, &tid) in k.set_tid.iter().enumerate() {
-            if !range_ok(tid) {
+            if !range_ok(level_of(i), tid) {
                 return fail(EINVAL, format!("set_tid[{i}] outside [1, pid_max)"));
             }
             if !may_choose(level_of(i)) {
@@ -195,7 +251,7 @@ fn alloc_pid(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage {
     }
     for (i, &tid) in k.set_tid.iter().enumerate() {
         let level = level_of(i);
-        if !range_ok(tid) {
+        if !range_ok(level, tid) {
             return fail(EINVAL, format!("set_tid[{i}] outside [1, pid_max)"));
         }
         if tid != 1 && !has_reaper(level) {
