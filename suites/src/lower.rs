@@ -6,7 +6,9 @@ use crate::case::{
     ArgsAt, Call, Case, CgroupSpec, Clone3Call, LegacyCall, PidValue, Ptr, SetTidSpec, SizeSpec,
     SlotKind, StackSpec, Step,
 };
-use crate::flags::{CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CLONE_NEWPID, CLONE_VM};
+use crate::flags::{
+    CLONE_AUTOREAP, CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CLONE_NEWPID, CLONE_NNP, CLONE_VM,
+};
 use crate::model::checks::cgroup_dir_name;
 use crate::program::{
     Blob, CallKind, Fixup, Observe, Placement, Program, SetupOp, SizeArg, Target,
@@ -115,6 +117,9 @@ pub fn observations(case: &Case) -> Observe {
         cgroup: flags & CLONE_INTO_CGROUP != 0 || case.creates_cgroup(),
         dispositions: flags & CLONE_CLEAR_SIGHAND != 0
             || case.steps.iter().any(|s| matches!(s, Step::Signal { .. })),
+        // Whether the child has no_new_privs is checked where the call may set it, and where
+        // CLONE_AUTOREAP alone must not.
+        no_new_privs: flags & (CLONE_NNP | CLONE_AUTOREAP) != 0,
     }
 }
 

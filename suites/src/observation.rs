@@ -98,6 +98,31 @@ pub struct ChildReport {
     pub cgroup: String,
     /// See [`NS_NAMES`]; the child reads its own `/proc/self/ns/*`.
     pub ns: [u64; 8],
+    /// `prctl(PR_GET_NO_NEW_PRIVS)` (or -errno), when asked for.
+    #[serde(default)]
+    pub no_new_privs: Option<i32>,
+}
+
+/// The child's end as a pidfd reports it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PidfdExit {
+    /// poll(POLLIN)'s result: 1 readable, 0 timed out, -errno.
+    pub poll: i32,
+    /// PIDFD_GET_INFO: 0 or -errno.
+    pub info: i32,
+    /// The mask the kernel returned (PIDFD_INFO_EXIT = 1 << 3 when `exit_code` is set).
+    pub mask: u64,
+    /// The exit status in wait(2) format.
+    pub exit_code: i32,
+}
+
+/// The child's mount namespace as the caller's /proc shows it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ChildMounts {
+    /// The inode of /proc/<child>/ns/mnt (0: unreadable).
+    pub mnt_ns: u64,
+    /// Lines of /proc/<child>/mountinfo, or -errno.
+    pub mounts: i32,
 }
 
 /// Everything about one case.
@@ -134,4 +159,18 @@ pub struct Observation {
     /// The case exceeded its timeout and was killed.
     pub timed_out: bool,
     pub duration_us: u64,
+    /// `follow_exit` / `close_pidfd`: what the pidfd said.
+    #[serde(default)]
+    pub pidfd_exit: Option<PidfdExit>,
+    /// `follow_exit` / `close_pidfd`: errno of the caller's waitid for the child (0: it reaped
+    /// the child, and `child_end` says how).
+    #[serde(default)]
+    pub wait_errno: Option<i32>,
+    /// `read_child_mounts`.
+    #[serde(default)]
+    pub child_mounts: Option<ChildMounts>,
+    /// `close_pidfd`: poll(POLLIN, 100 ms) on the clone3 pidfd after another pidfd for the
+    /// child was closed (0: still running).
+    #[serde(default)]
+    pub other_close_poll: Option<i32>,
 }

@@ -149,6 +149,22 @@ pub struct Behavior {
     /// The child is not the caller's to wait for (CLONE_THREAD, CLONE_PARENT): the parent
     /// waits for the child's done flag instead of reaping it.
     pub no_reap: bool,
+    /// The parent never blocks in a wait (the kernel may reap the child itself): after
+    /// releasing the child it polls the pidfd in the pidfd slot, if any, for POLLIN and asks
+    /// it for the exit (PIDFD_GET_INFO, PIDFD_INFO_EXIT), then repeats a non-blocking waitid
+    /// for the child until that reaps it or fails, and records both.
+    #[serde(default)]
+    pub follow_exit: bool,
+    /// While the child holds, the parent opens a pidfd for it (pidfd_open) and closes it,
+    /// polls the clone3 pidfd in the pidfd slot for 100 ms, then opens a second pidfd, closes
+    /// the clone3 one and follows the child's end through the second one as `follow_exit`
+    /// does. The child is not released.
+    #[serde(default)]
+    pub close_pidfd: bool,
+    /// While the child holds, the parent reads the child's mount namespace link and counts the
+    /// lines of its mountinfo (its own /proc; the child may have none).
+    #[serde(default)]
+    pub read_child_mounts: bool,
 }
 
 /// What the child reports beyond its ids, SP, TLS and namespace links (which it always
@@ -163,6 +179,9 @@ pub struct Observe {
     pub cgroup: bool,
     /// The SIGUSR1/SIGUSR2 dispositions (two rt_sigaction queries; 255 when not asked).
     pub dispositions: bool,
+    /// `prctl(PR_GET_NO_NEW_PRIVS)`.
+    #[serde(default)]
+    pub no_new_privs: bool,
 }
 
 impl Observe {
@@ -170,6 +189,7 @@ impl Observe {
         nspid: true,
         cgroup: true,
         dispositions: true,
+        no_new_privs: true,
     };
 
     /// Whether everything `other` asks for is asked for here too.
@@ -177,6 +197,7 @@ impl Observe {
         (self.nspid || !other.nspid)
             && (self.cgroup || !other.cgroup)
             && (self.dispositions || !other.dispositions)
+            && (self.no_new_privs || !other.no_new_privs)
     }
 }
 

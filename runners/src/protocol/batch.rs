@@ -8,7 +8,7 @@ use cloneabi_suites::program::{
 
 /// The syscall table every batch carries, in wire order (index = position). The child
 /// side of the payload issues these numbers and nothing else.
-pub const SYSCALL_TABLE: [Sysno; 16] = [
+pub const SYSCALL_TABLE: [Sysno; 18] = [
     Sysno::Clone3,
     Sysno::Clone,
     Sysno::Exit,
@@ -25,6 +25,8 @@ pub const SYSCALL_TABLE: [Sysno; 16] = [
     Sysno::Futex,
     Sysno::PidfdSendSignal,
     Sysno::ArchPrctl,
+    Sysno::Prctl,
+    Sysno::PidfdOpen,
 ];
 
 /// A cgroup2 hierarchy the payload mounts (option bit 3).
@@ -137,7 +139,11 @@ pub fn encode_case(case_index: u32, p: &Program) -> Vec<u8> {
             | (p.observe.cgroup as u32) << 6
             | (p.own_process as u32) << 7
             | (p.setup_reusable as u32) << 8
-            | (p.observe.dispositions as u32) << 9,
+            | (p.observe.dispositions as u32) << 9
+            | (b.follow_exit as u32) << 10
+            | (b.close_pidfd as u32) << 11
+            | (b.read_child_mounts as u32) << 12
+            | (p.observe.no_new_privs as u32) << 13,
     );
     put_u32(&mut out, p.stack_len);
     put_u32(&mut out, p.timeout_ms);

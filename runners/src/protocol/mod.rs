@@ -11,7 +11,7 @@ pub use batch::{encode_batch, encode_case, BatchOptions, CgroupSetup, SYSCALL_TA
 pub use records::{encode_record, CorruptRecord, ParseReport, Record, RecordBody, RecordParser};
 
 /// Version of the batch format and of the record bodies.
-pub const PROTOCOL_VERSION: u32 = 1;
+pub const PROTOCOL_VERSION: u32 = 2;
 
 /// The first 8 bytes of every batch.
 pub const BATCH_MAGIC: &[u8; 8] = b"CLNEABI1";

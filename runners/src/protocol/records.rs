@@ -25,15 +25,17 @@
 //!    opt<str> cgroup_procs; u8 child present, and when 1:
 //!      i32 pid; i32 tid; i32 ppid; u64 sp; u64 tls; u32 n; i32 nspid[n]; u8 sigusr1;
 //!      u8 sigusr2; i32 child_tid_seen; opt<i32 signo, i32 code, i32 value> signal;
-//!      str cgroup; u64 ns[8];
-//!    u8 timed_out; u64 duration_us
+//!      str cgroup; u64 ns[8]; opt<i32> no_new_privs;
+//!    u8 timed_out; u64 duration_us;
+//!    opt<i32 poll, i32 info, u64 mask, i32 exit_code> pidfd_exit; opt<i32> wait_errno;
+//!    opt<u64 mnt_ns, i32 mounts> child_mounts; opt<i32> other_close_poll
 //! L  UTF-8 text
 //! E  u32 number of cases run
 //! ```
 
 use super::{crc32, RECORD_MARKER};
 use cloneabi_suites::observation::{
-    ChildEnd, ChildReport, EnvReport, Observation, ReceivedSignal, Slot,
+    ChildEnd, ChildMounts, ChildReport, EnvReport, Observation, PidfdExit, ReceivedSignal, Slot,
 };
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -526,9 +528,25 @@ fn encode_observation(w: &mut Writer, o: &Observation) {
         for v in c.ns {
             w.u64(v);
         }
+        w.u8(c.no_new_privs.is_some() as u8);
+        w.i32(c.no_new_privs.unwrap_or(0));
     }
     w.u8(o.timed_out as u8);
     w.u64(o.duration_us);
+    let e = o.pidfd_exit.unwrap_or_default();
+    w.u8(o.pidfd_exit.is_some() as u8);
+    w.i32(e.poll);
+    w.i32(e.info);
+    w.u64(e.mask);
+    w.i32(e.exit_code);
+    w.u8(o.wait_errno.is_some() as u8);
+    w.i32(o.wait_errno.unwrap_or(0));
+    let m = o.child_mounts.unwrap_or_default();
+    w.u8(o.child_mounts.is_some() as u8);
+    w.u64(m.mnt_ns);
+    w.i32(m.mounts);
+    w.u8(o.other_close_poll.is_some() as u8);
+    w.i32(o.other_close_poll.unwrap_or(0));
 }
 
 fn decode_observation(r: &mut Reader) -> Result<Observation, String> {
@@ -589,6 +607,11 @@ fn decode_observation(r: &mut Reader) -> Result<Observation, String> {
             },
             cgroup: r.str()?,
             ns: r.ns()?,
+            no_new_privs: {
+                let has = r.flag()?;
+                let v = r.i32()?;
+                has.then_some(v)
+            },
         })
     } else {
         None
@@ -614,6 +637,34 @@ fn decode_observation(r: &mut Reader) -> Result<Observation, String> {
         child,
         timed_out: r.flag()?,
         duration_us: r.u64()?,
+        pidfd_exit: {
+            let has = r.flag()?;
+            let e = PidfdExit {
+                poll: r.i32()?,
+                info: r.i32()?,
+                mask: r.u64()?,
+                exit_code: r.i32()?,
+            };
+            has.then_some(e)
+        },
+        wait_errno: {
+            let has = r.flag()?;
+            let v = r.i32()?;
+            has.then_some(v)
+        },
+        child_mounts: {
+            let has = r.flag()?;
+            let m = ChildMounts {
+                mnt_ns: r.u64()?,
+                mounts: r.i32()?,
+            };
+            has.then_some(m)
+        },
+        other_close_poll: {
+            let has = r.flag()?;
+            let v = r.i32()?;
+            has.then_some(v)
+        },
     })
 }
 
@@ -685,9 +736,22 @@ mod tests {
                 }),
                 cgroup: "/cloneabi/run/a".into(),
                 ns: [9, 8, 7, 6, 5, 4, 3, 2],
+                no_new_privs: Some(1),
             }),
             timed_out: true,
             duration_us: 123_456,
+            pidfd_exit: Some(PidfdExit {
+                poll: 1,
+                info: -3,
+                mask: 1 << 3,
+                exit_code: 9,
+            }),
+            wait_errno: Some(10),
+            child_mounts: Some(ChildMounts {
+                mnt_ns: 0xf000_0001,
+                mounts: -2,
+            }),
+            other_close_poll: Some(0),
         }
     }
 
@@ -698,6 +762,8 @@ mod tests {
         no_child.child_end = Some(ChildEnd::Exited(0));
         no_child.cleartid_woken = Some(true);
         no_child.cgroup_procs = None;
+        no_child.pidfd_exit = None;
+        no_child.child_mounts = None;
         vec![
             RecordBody::Env(env()),
             RecordBody::Observation(Box::new(observation())),

@@ -72,6 +72,17 @@ pub(super) fn cases() -> Vec<Case> {
             c.flags = CLONE_NEWUSER | CLONE_NEWPID;
             c.set_tid = SetTidSpec::Pids(vec![PidValue::Literal(1), chosen(0)]);
         }),
+        case(
+            Caps,
+            "order.no_reaper_inner.no_caps_outer",
+            "pid 5 in a new namespace without init, and a pid in the outer one the caller may not \
+             choose: EINVAL level by level, EPERM when every capability is checked first",
+        )
+        .step(NO_CAPS)
+        .clone3(|c| {
+            c.flags = CLONE_NEWUSER | CLONE_NEWPID;
+            c.set_tid = SetTidSpec::Pids(vec![PidValue::Literal(5), chosen(0)]);
+        }),
         case(Caps, "newuser.no_caps", "CLONE_NEWUSER needs no capability")
             .step(NO_CAPS)
             .clone3(|c| c.flags = CLONE_NEWUSER),

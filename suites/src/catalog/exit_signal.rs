@@ -1,7 +1,7 @@
 //! The exit_signal member (copy_clone_args_from_user's CSIGNAL/valid_signal check).
 
 use super::case;
-use crate::case::{Case, Concern::ExitSignal};
+use crate::case::{Case, Concern::ExitSignal, SetTidSpec};
 use crate::flags::{CLONE_FS, CLONE_NEWPID, CLONE_PARENT_SETTID, SIGCHLD, SIGUSR2};
 
 pub(super) fn cases() -> Vec<Case> {
@@ -71,6 +71,16 @@ pub(super) fn cases() -> Vec<Case> {
             c.flags = CLONE_PARENT_SETTID;
             c.parent_tid = crate::case::Ptr::Slot(crate::case::SlotKind::ParentTid);
             c.exit_signal = SIGUSR2;
+        }),
+        case(
+            ExitSignal,
+            "order.sig_65_set_tid_unmapped",
+            "an invalid exit_signal and an unreadable set_tid array: EINVAL while \
+             copy_clone_args_from_user tests valid_signal, EFAULT once kernel_clone does",
+        )
+        .clone3(|c| {
+            c.exit_signal = 65;
+            c.set_tid = SetTidSpec::Unmapped { size: 1 };
         }),
     ]
 }

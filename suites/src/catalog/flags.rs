@@ -13,7 +13,9 @@ fn bit_case(bit: u32) -> Case {
     };
     let summary = format!("flags = 1 << {bit} alone, with its own stack and exit_signal SIGCHLD");
     let spec = case(Flags, &format!("bit.{bit:02}.{name}"), &summary);
-    // A vfork child must not hold; every other child may run freely too.
+    // A vfork child must not hold; every other child may run freely too. An autoreaped
+    // child is not the caller's to wait for.
+    let spec = spec.behavior(|b| b.follow_exit = 1u64 << bit == CLONE_AUTOREAP);
     spec.clone3(|c| {
         c.flags = 1u64 << bit;
         own_stack(c);

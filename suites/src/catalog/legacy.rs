@@ -99,6 +99,13 @@ pub(super) fn cases() -> Vec<Case> {
             "CLONE_SIGHAND without CLONE_VM",
         )
         .legacy(call(CLONE_SIGHAND | SIGCHLD)),
+        case(
+            Legacy,
+            "exit_signal_65",
+            "an invalid exit signal in the low byte: unchecked (and never sent) until kernel_clone \
+             tests valid_signal",
+        )
+        .legacy(call(65)),
         case(Legacy, "newuts", "a namespace flag through legacy clone")
             .legacy(call(CLONE_NEWUTS | SIGCHLD)),
     ]

@@ -1,5 +1,6 @@
 //! Every case, grouped by concern. Ids are stable: add cases, never renumber them.
 
+mod autoreap;
 mod caps;
 mod cgroup;
 mod exit_signal;
@@ -22,6 +23,7 @@ pub fn all_cases() -> Vec<Case> {
     let mut cases = Vec::new();
     cases.extend(sizes::cases());
     cases.extend(flags::cases());
+    cases.extend(autoreap::cases());
     cases.extend(exit_signal::cases());
     cases.extend(stack::cases());
     cases.extend(outputs::cases());

@@ -95,6 +95,22 @@ pub(super) fn cases() -> Vec<Case> {
         )
         .origin("selftests clone3_set_tid.c #15")
         .clone3(|c| c.set_tid = pids(vec![lit(1)])),
+        case(
+            SetTid,
+            "nested.payload_pid_max",
+            "the payload's pid_max in a nested namespace: EINVAL against one global pid_max, \
+             granted where the nested namespace has its own (PID_MAX_LIMIT)",
+        )
+        .step(Step::NestPidNs { levels: 1 })
+        .clone3(|c| c.set_tid = pids(vec![PidValue::PidMaxMinus(0)])),
+        case(
+            SetTid,
+            "order.in_use_inner.bad_outer",
+            "pid 1 (in use) at the inner level, pid_max at the outer: EEXIST level by level, \
+             EINVAL when every range is checked before any allocation",
+        )
+        .step(Step::NestPidNs { levels: 1 })
+        .clone3(|c| c.set_tid = pids(vec![lit(1), PidValue::PidMaxMinus(0)])),
         case(SetTid, "value.free_pid", "a free pid is granted")
             .origin("selftests clone3_set_tid.c #19")
             .clone3(|c| c.set_tid = pids(vec![chosen(0)])),

@@ -95,6 +95,16 @@ pub(super) fn cases() -> Vec<Case> {
         }),
         case(
             Sizes,
+            "nonzero_tail_before_unmapped_page",
+            "a non-zero tail word before an unmapped one: the scan stops at it (E2BIG)",
+        )
+        .clone3(|c| {
+            c.size = bytes(104);
+            c.tail = Some((88, 1));
+            c.args_at = ArgsAt::GuardAfter { mapped: 96 };
+        }),
+        case(
+            Sizes,
             "struct_into_unmapped_page",
             "the struct itself crosses into an unmapped page",
         )

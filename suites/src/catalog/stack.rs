@@ -32,6 +32,15 @@ pub(super) fn cases() -> Vec<Case> {
         }),
         case(
             Stack,
+            "above_user_space",
+            "stack + stack_size does not wrap but lies above every user address (access_ok)",
+        )
+        .clone3(|c| {
+            c.stack = StackSpec::Literal(0xffff_ffff_ffff_0000);
+            c.stack_size = 0x1000;
+        }),
+        case(
+            Stack,
             "sp_is_top.vm",
             "CLONE_VM child: SP = stack + stack_size",
         )

@@ -59,7 +59,40 @@ pub enum Check {
     CgroupProcsListChild,
     /// These namespaces (by index into NS_NAMES) differ from the caller's, the others match.
     Namespaces { new: Vec<usize>, same: Vec<usize> },
+    /// The caller's waitid for the child fails with ECHILD: the kernel reaped it.
+    WaitEchild,
+    /// The pidfd turns readable and PIDFD_GET_INFO reports this end.
+    PidfdReportsEnd(ChildEndSpec),
+    /// The child's `prctl(PR_GET_NO_NEW_PRIVS)`.
+    NoNewPrivs(i32),
+    /// The child's mount namespace is not the caller's and holds exactly one mount.
+    MountNsEmpty,
+    /// Closing a pidfd other than the clone3 one leaves the child running.
+    SurvivesOtherPidfdClose,
 }
+
+/// How a child ended, as a wait status says it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ChildEndSpec {
+    Exited(i32),
+    Killed(i32),
+}
+
+impl ChildEndSpec {
+    /// Whether a wait(2)-format status says this.
+    fn matches(self, status: i32) -> bool {
+        match self {
+            ChildEndSpec::Exited(code) => status & 0x7f == 0 && (status >> 8) & 0xff == code,
+            ChildEndSpec::Killed(sig) => status & 0x7f == sig && status & 0x7f != 0x7f,
+        }
+    }
+}
+
+/// PIDFD_INFO_EXIT (include/uapi/linux/pidfd.h).
+const PIDFD_INFO_EXIT: u64 = 1 << 3;
+/// ECHILD.
+const ECHILD: i32 = 10;
 
 const SI_QUEUE: i32 = -1;
 const PIDFD_SIGNAL_VALUE: i32 = 777;
@@ -85,9 +118,37 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
         }
     }
     let mut checks = vec![Check::ChildRan];
-    if !case.behavior.no_reap {
+    // CLONE_AUTOREAP: the kernel reaps the child; the caller sees its end only through a pidfd.
+    let autoreap = f & CLONE_AUTOREAP != 0;
+    if autoreap {
+        let end = if f & CLONE_PIDFD_AUTOKILL != 0 && case.behavior.close_pidfd {
+            ChildEndSpec::Killed(9)
+        } else {
+            ChildEndSpec::Exited(0)
+        };
+        if case.behavior.close_pidfd && f & CLONE_PIDFD != 0 {
+            checks.push(Check::SurvivesOtherPidfdClose);
+        }
+        if case.behavior.follow_exit || case.behavior.close_pidfd {
+            if f & CLONE_PIDFD != 0 {
+                checks.push(Check::PidfdReportsEnd(end));
+            }
+            checks.push(Check::WaitEchild);
+        }
+        checks.push(Check::ExitSignal(0));
+    } else if !case.behavior.no_reap {
         checks.push(Check::ChildExited(0));
-        checks.push(Check::ExitSignal(k.exit_signal as i32));
+        // do_notify_parent() sends only a valid signal; legacy clone() could set any byte
+        // until kernel_clone() tested it.
+        let sent = if k.exit_signal <= NSIG {
+            k.exit_signal
+        } else {
+            0
+        };
+        checks.push(Check::ExitSignal(sent as i32));
+    }
+    if f & (CLONE_NNP | CLONE_AUTOREAP) != 0 {
+        checks.push(Check::NoNewPrivs(i32::from(f & CLONE_NNP != 0)));
     }
     match (k.stack, k.legacy) {
         (StackSpec::Region { offset, .. }, true) => checks.push(Check::ChildSp { offset }),
@@ -182,8 +243,14 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     if !k.set_tid.is_empty() && layout.child_level == layout.caller_level {
         checks.push(Check::Returned(k.set_tid[0]));
     }
+    // An empty mount namespace has no /proc for the child to read its links in: the caller
+    // reads them instead, when the case asks.
+    let empty_mntns = f & CLONE_EMPTY_MNTNS != 0;
+    if empty_mntns && case.behavior.read_child_mounts {
+        checks.push(Check::MountNsEmpty);
+    }
     // Namespaces: the flags decide which the child gets new.
-    if !k.legacy || f & NS_FLAGS_NEEDING_ADMIN != 0 {
+    if !empty_mntns && (!k.legacy || f & NS_FLAGS_NEEDING_ADMIN != 0) {
         let mut new = Vec::new();
         let mut same = Vec::new();
         // The caller's side is its pid_for_children/time_for_children: after
@@ -305,6 +372,18 @@ impl Check {
                     format!("new {} namespace(s)", names.join("+"))
                 }
             }
+            Check::WaitEchild => "the caller's wait gets ECHILD".into(),
+            Check::PidfdReportsEnd(ChildEndSpec::Exited(c)) => {
+                format!("the pidfd reports exit {c}")
+            }
+            Check::PidfdReportsEnd(ChildEndSpec::Killed(s)) => {
+                format!("the pidfd reports death by {}", signal_name(*s))
+            }
+            Check::NoNewPrivs(v) => format!("child's no_new_privs = {v}"),
+            Check::MountNsEmpty => "child in a new mount namespace with one mount".into(),
+            Check::SurvivesOtherPidfdClose => {
+                "closing another pidfd leaves the child running".into()
+            }
         }
     }
 
@@ -321,6 +400,10 @@ impl Check {
             },
             Check::Dispositions { .. } => Observe {
                 dispositions: true,
+                ..Observe::default()
+            },
+            Check::NoNewPrivs(_) => Observe {
+                no_new_privs: true,
                 ..Observe::default()
             },
             _ => Observe::default(),
@@ -444,6 +527,39 @@ impl Check {
                     .split_whitespace()
                     .any(|p| p.parse::<i64>() == Ok(obs.ret));
                 (!listed).then(|| format!("cgroup.procs {procs:?}"))
+            }
+            Check::WaitEchild => (obs.wait_errno != Some(ECHILD)).then(|| {
+                format!(
+                    "the caller's wait: errno {:?}, child end {:?}",
+                    obs.wait_errno, obs.child_end
+                )
+            }),
+            Check::PidfdReportsEnd(end) => {
+                let ok = obs.pidfd_exit.is_some_and(|e| {
+                    e.poll == 1
+                        && e.info == 0
+                        && e.mask & PIDFD_INFO_EXIT != 0
+                        && end.matches(e.exit_code)
+                });
+                (!ok).then(|| format!("pidfd {:?}", obs.pidfd_exit))
+            }
+            Check::NoNewPrivs(v) => {
+                let got = child.and_then(|c| c.no_new_privs);
+                (got != Some(*v)).then(|| format!("no_new_privs {got:?}"))
+            }
+            Check::SurvivesOtherPidfdClose => (obs.other_close_poll != Some(0))
+                .then(|| format!("poll after the other close: {:?}", obs.other_close_poll)),
+            Check::MountNsEmpty => {
+                let mnt = ns_index("mnt");
+                let ok = obs.child_mounts.is_some_and(|m| {
+                    m.mounts == 1 && m.mnt_ns != 0 && m.mnt_ns != obs.caller_ns[mnt]
+                });
+                (!ok).then(|| {
+                    format!(
+                        "child mounts {:?}, caller's mnt namespace {}",
+                        obs.child_mounts, obs.caller_ns[mnt]
+                    )
+                })
             }
             Check::Namespaces { new, same } => {
                 let c = child?;
