@@ -293,7 +293,10 @@ mod tests {
     fn header_is_framed_and_checksummed() {
         let b = encode_batch(Arch::S390x, &BatchOptions::default(), &[(7, program())]);
         assert_eq!(&b[0..8], b"CLNEABI1");
-        assert_eq!(u32::from_le_bytes(b[8..12].try_into().unwrap()), 1);
+        assert_eq!(
+            u32::from_le_bytes(b[8..12].try_into().unwrap()),
+            PROTOCOL_VERSION
+        );
         assert_eq!(
             u32::from_le_bytes(b[12..16].try_into().unwrap()) as usize,
             b.len()
@@ -302,12 +305,15 @@ mod tests {
             u32::from_le_bytes(b[16..20].try_into().unwrap()),
             crc32(&b[24..])
         );
-        // syscall table: 16 entries, s390x clone = 120, no arch_prctl.
-        assert_eq!(u32::from_le_bytes(b[24..28].try_into().unwrap()), 16);
+        // syscall table: 18 entries, s390x clone = 120, no arch_prctl, prctl 172,
+        // pidfd_open 434.
+        assert_eq!(u32::from_le_bytes(b[24..28].try_into().unwrap()), 18);
         let entry = |i: usize| u32::from_le_bytes(b[28 + 4 * i..32 + 4 * i].try_into().unwrap());
         assert_eq!(entry(0), 435);
         assert_eq!(entry(1), 120);
         assert_eq!(entry(15), u32::MAX);
+        assert_eq!(entry(16), 172);
+        assert_eq!(entry(17), 434);
     }
 
     #[test]
@@ -320,8 +326,12 @@ mod tests {
         assert_eq!(u32at(12), 1);
         assert_eq!(i64::from_le_bytes(c[16..24].try_into().unwrap()), -8);
         assert_eq!((u32at(24), u32at(28)), (3, 88));
-        // pidfd_signal, no_reap; nspid, cgroup and dispositions observed; shared process.
-        assert_eq!(u32at(32), 1 << 1 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 9);
+        // pidfd_signal, no_reap; nspid, cgroup, dispositions and no_new_privs observed;
+        // shared process.
+        assert_eq!(
+            u32at(32),
+            1 << 1 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 9 | 1 << 13
+        );
         assert_eq!((u32at(36), u32at(40)), (65536, 5000));
         // The label, then the args blob.
         assert_eq!(u32at(44), 10);
