@@ -7,9 +7,10 @@ use crate::errno::{E2BIG, EFAULT, EINVAL};
 use crate::flags::*;
 use cloneabi_arch::clone_args::{SizeVersion, FIELDS};
 
-/// An address no user range on x86_64, arm64 or powerpc64 reaches, whatever the paging
-/// configuration: x86_64's TASK_SIZE_MAX is below 2^56 with 5-level paging (2^47 without),
-/// arm64's at most 2^52, powerpc64's TASK_SIZE_USER64 2^52. A range ending above it fails
+/// An address no user range on x86_64, arm64, powerpc64 or riscv64 reaches, whatever the
+/// paging configuration: x86_64's TASK_SIZE_MAX is below 2^56 with 5-level paging (2^47
+/// without), arm64's at most 2^52, powerpc64's TASK_SIZE_USER64 2^52, riscv64's below 2^56
+/// (Sv57). A range ending above it fails
 /// access_ok(); one ending between the smallest and the largest limit depends on the
 /// configuration, and no case uses one.
 const USER_ADDRESS_CEILING: u64 = 1 << 56;
