@@ -73,7 +73,7 @@ const CASES: &[(&str, &str, &str)] = &[
 struct RunSpec {
     arch: Arch,
     runner: RunnerKind,
-    kernel: &'static str,
+    kernel: String,
     qemu: Option<(&'static str, &'static str, &'static str)>,
     page_size: u64,
     root: bool,
@@ -81,15 +81,15 @@ struct RunSpec {
 
 fn specs() -> Vec<RunSpec> {
     use RunnerKind::*;
-    let s = |arch, runner, kernel, qemu, page_size, root| RunSpec {
+    let s = |arch, runner, kernel: &str, qemu, page_size, root| RunSpec {
         arch,
         runner,
-        kernel,
+        kernel: kernel.to_string(),
         qemu,
         page_size,
         root,
     };
-    vec![
+    let mut specs = vec![
         s(Arch::X86_64, Native, HOST_KERNEL, None, 4096, false),
         s(
             Arch::X86_64,
@@ -147,7 +147,22 @@ fn specs() -> Vec<RunSpec> {
             65536,
             true,
         ),
-    ]
+    ];
+    // Every other ABI of the table: one clean guest run on its kernel's machine.
+    for arch in Arch::ALL {
+        if specs.iter().all(|sp| sp.arch != arch) {
+            let q = &arch.kernel_arch().qemu;
+            specs.push(RunSpec {
+                arch,
+                runner: QemuSystem,
+                kernel: format!("7.2.13+deb14-{}", arch.kernel_arch().uname_machine),
+                qemu: Some((q.binary, q.tuned.machine, q.default_cpu)),
+                page_size: arch.abi().default_page_size,
+                root: true,
+            });
+        }
+    }
+    specs
 }
 
 fn errno_of(outcome: &str) -> (i64, i32) {
@@ -290,13 +305,9 @@ fn make_run(spec: RunSpec) -> Run {
     let env = EnvReport {
         protocol_version: 1,
         payload_arch: spec.arch.name().into(),
-        uname_release: spec.kernel.into(),
+        uname_release: spec.kernel.clone(),
         uname_version: "#1 SMP PREEMPT_DYNAMIC Debian 6.12.90-1 (2026-10-02)".into(),
-        uname_machine: match spec.arch {
-            Arch::Powerpc64le => "ppc64le".into(),
-            Arch::Powerpc64 => "ppc64".into(),
-            a => a.name().into(),
-        },
+        uname_machine: spec.arch.kernel_arch().uname_machine.into(),
         page_size: spec.page_size,
         pid_max: 4_194_304,
         uid: if spec.root { 0 } else { 1000 },
@@ -323,7 +334,7 @@ fn make_run(spec: RunSpec) -> Run {
         arch: spec.arch,
         runner: spec.runner,
         kernel: KernelInfo {
-            release: spec.kernel.into(),
+            release: spec.kernel.clone(),
             version: "#1 SMP PREEMPT_DYNAMIC Debian 6.12.90-1 (2026-10-02)".into(),
             package: (spec.runner == RunnerKind::QemuSystem)
                 .then(|| format!("linux-image-{}", spec.kernel)),

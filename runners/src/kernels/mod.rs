@@ -483,7 +483,15 @@ fn fetch_one(
                 pkg.name, pkg.version
             ))
         })?;
-        let file = image.file_name().unwrap().to_string_lossy().into_owned();
+        // Cached as `<vmlinuz|vmlinux>-<release>` in both packagings, as /boot names it.
+        let file = {
+            let name = image.file_name().unwrap().to_string_lossy().into_owned();
+            if name.ends_with(&kernel_release) {
+                name
+            } else {
+                format!("{name}-{kernel_release}")
+            }
+        };
         let found = identify::identify(&image)
             .map_err(|e| KernelError::Corrupt(format!("{} {}: {e}", pkg.name, pkg.version)))?;
         if found.arch != arch {
