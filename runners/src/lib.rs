@@ -2,6 +2,7 @@
 //! QEMU kernels, initramfs and boots, and the sessions that judge a run.
 
 pub mod bench;
+pub mod exec;
 pub mod initramfs;
 pub mod interrupt;
 pub mod kernels;

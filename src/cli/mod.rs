@@ -3,6 +3,7 @@
 
 mod abi;
 mod bench;
+mod exec;
 mod kernels;
 mod list;
 mod output;
@@ -71,6 +72,8 @@ pub enum Command {
     /// Provision and list the kernels the qemu-system runner boots.
     #[command(subcommand)]
     Kernels(kernels::KernelsCmd),
+    /// Run a static program as a process in a real guest of an arch (a cargo target runner).
+    Exec(exec::ExecArgs),
     /// Print a LAVA job that boots the cloneabi initramfs on a board or QEMU device.
     Lava {
         #[arg(long, value_parser = values::arch(), ignore_case = true)]
@@ -100,6 +103,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         } => report_cmd::diff(&baseline, &current, json),
         Command::Kernels(cmd) => kernels::run(cmd),
         Command::Bench { rounds, boots } => bench::run(rounds, boots),
+        Command::Exec(args) => exec::run(args),
         Command::Lava {
             arch,
             kernel_url,
