@@ -6,6 +6,7 @@ pub mod exec;
 pub mod initramfs;
 pub mod interrupt;
 pub mod kernels;
+pub mod libc_probe;
 pub mod matrix;
 pub mod native;
 pub mod payload;

@@ -2,6 +2,7 @@
 //! regression), 2 usage or environment errors.
 
 mod abi;
+mod audit;
 mod bench;
 mod exec;
 mod kernels;
@@ -72,6 +73,9 @@ pub enum Command {
     /// Provision and list the kernels the qemu-system runner boots.
     #[command(subcommand)]
     Kernels(kernels::KernelsCmd),
+    /// Audit a crate's clone definitions per target against the kernel's ABI.
+    #[command(subcommand)]
+    Audit(audit::AuditCmd),
     /// Run a static program as a process in a real guest of an arch (a cargo target runner).
     Exec(exec::ExecArgs),
     /// Print a LAVA job that boots the cloneabi initramfs on a board or QEMU device.
@@ -104,6 +108,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Kernels(cmd) => kernels::run(cmd),
         Command::Bench { rounds, boots } => bench::run(rounds, boots),
         Command::Exec(args) => exec::run(args),
+        Command::Audit(cmd) => audit::run(cmd),
         Command::Lava {
             arch,
             kernel_url,
