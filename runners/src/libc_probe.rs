@@ -159,7 +159,7 @@ fn write_crate(dir: &Path, version: &str, main: &str) -> Result<(), ProbeError> 
     Ok(())
 }
 
-fn cargo(arch: Arch, flavour: LibcFlavour, triple: &str, dir: &Path, target_dir: &Path) -> Command {
+fn cargo(arch: Arch, triple: &str, dir: &Path, target_dir: &Path) -> Command {
     let mut cmd = Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(dir)
         .env_remove("RUSTFLAGS")
@@ -180,10 +180,9 @@ fn cargo(arch: Arch, flavour: LibcFlavour, triple: &str, dir: &Path, target_dir:
     if Some(arch) != Arch::host() {
         cmd.env(var("LINKER"), arch.abi().debian.cross_gcc);
     }
-    if flavour == LibcFlavour::Gnu {
-        // Static, so that qemu-user needs no target sysroot.
-        cmd.env(var("RUSTFLAGS"), "-C target-feature=+crt-static");
-    }
+    // Static, so that qemu-user needs no target sysroot (some musl targets, such as
+    // powerpc64's, link dynamically by default).
+    cmd.env(var("RUSTFLAGS"), "-C target-feature=+crt-static");
     cmd
 }
 
@@ -291,7 +290,7 @@ pub fn probe(
         .tempdir()
         .map_err(|e| ProbeError::Failed(format!("cannot create a temporary directory: {e}")))?;
     let dir = work.path();
-    let make = || cargo(arch, flavour, &triple, dir, req.target_dir);
+    let make = || cargo(arch, &triple, dir, req.target_dir);
 
     // 1. What the crate lacks.
     let mut skip = BTreeSet::new();
@@ -344,7 +343,11 @@ pub fn probe(
     let (mut cmd, ran_with) = if Some(arch) == Arch::host() {
         (Command::new(&exe), "native".to_string())
     } else {
-        let qemu = debian.qemu_user;
+        let Some(qemu) = debian.qemu_user else {
+            return Err(ProbeError::Unavailable(format!(
+                "QEMU has no user-mode emulator for {arch}, and the probe is not native here"
+            )));
+        };
         if crate::qemu::find_binary(qemu).is_none() {
             return Err(ProbeError::Unavailable(format!(
                 "{qemu} is not installed: apt-get install qemu-user"
