@@ -542,7 +542,7 @@ pub fn signal_name(signal: i32) -> &'static str {
 /// (the big-endian ppc64 one is built, not downloaded).
 pub fn cached_kernel(arch: Arch, release: Release) -> Result<KernelImage, String> {
     let cache = Cache::from_env().map_err(|e| e.to_string())?;
-    if arch.abi().debian.kernel_flavour.is_none() {
+    if arch.kernel_arch().sources.debian.is_none() {
         return kernels::cached_ppc64_be(&cache).ok_or_else(|| {
             format!("no {arch} kernel is cached: run `cloneabi kernels build --arch {arch}`")
         });

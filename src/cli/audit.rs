@@ -183,7 +183,7 @@ fn to_run(
         Ok(obs) => {
             if !native {
                 run.qemu = Some(QemuInfo {
-                    binary: arch.abi().debian.qemu_user.to_string(),
+                    binary: arch.abi().debian.qemu_user.unwrap_or_default().to_string(),
                     version: obs.ran_with.clone(),
                     machine: None,
                     cpu: None,
