@@ -7,7 +7,7 @@ use clap::{Args, Subcommand};
 use cloneabi_arch::Arch;
 use cloneabi_report::model::{CaseResult, KernelInfo, QemuInfo, Run, RunnerKind};
 use cloneabi_runners::libc_probe::{self, LibcFlavour, ProbeError, ProbeRequest};
-use cloneabi_suites::libc_audit::{self, CrateDefs, Declared};
+use cloneabi_suites::libc_audit::{self, CrateDefs, Declared, StructDef};
 use cloneabi_suites::verdict::Verdict;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -206,10 +206,11 @@ fn to_run(
                         )
                     })
                     .collect(),
-                clone_args: obs
-                    .clone_args
-                    .as_ref()
-                    .map(|l| (l.size, l.align, l.fields.clone())),
+                clone_args: obs.clone_args.as_ref().map(|l| StructDef {
+                    size: l.size,
+                    align: l.align,
+                    fields: l.fields.clone(),
+                }),
             };
             for c in libc_audit::judge(arch, triple, &defs) {
                 run.results

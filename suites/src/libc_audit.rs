@@ -27,12 +27,21 @@ pub struct Declared {
     pub value: i128,
 }
 
+/// The crate's `struct clone_args`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StructDef {
+    pub size: usize,
+    pub align: usize,
+    /// (offset, size) by field name; a field the struct lacks is absent.
+    pub fields: BTreeMap<String, (usize, usize)>,
+}
+
 /// What the crate defines for one target.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct CrateDefs {
     pub constants: BTreeMap<String, Declared>,
-    /// `None`: no `clone_args`. Otherwise size, alignment, (offset, size) by field.
-    pub clone_args: Option<(usize, usize, BTreeMap<String, (usize, usize)>)>,
+    /// `None`: no `clone_args`.
+    pub clone_args: Option<StructDef>,
 }
 
 /// One judged definition.
@@ -199,7 +208,11 @@ pub fn judge(arch: Arch, triple: &str, defs: &CrateDefs) -> Vec<AuditCase> {
             "struct clone_args",
             triple,
         )),
-        Some((size, align, fields)) => {
+        Some(StructDef {
+            size,
+            align,
+            fields,
+        }) => {
             let check = |id: &str, want: usize, got: usize| {
                 case(
                     id.to_string(),
@@ -294,7 +307,11 @@ mod tests {
         // A wrong value in a wide enough type fails too.
         defs.constants
             .insert("CLONE_VM".into(), int(64, false, 0x200));
-        defs.clone_args = Some((64, 8, BTreeMap::new()));
+        defs.clone_args = Some(StructDef {
+            size: 64,
+            align: 8,
+            fields: BTreeMap::new(),
+        });
         let cases = judge(Arch::S390x, "s390x-unknown-linux-gnu", &defs);
         let get = |id: &str| cases.iter().find(|c| c.id == id).unwrap();
         assert_eq!(get("libc.flags.CLONE_VM").verdict, Verdict::Fail);
