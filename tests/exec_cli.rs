@@ -16,7 +16,7 @@ fn in_ci() -> bool {
 
 /// The test program, or why it cannot run.
 fn program(dir: &tempfile::TempDir) -> Result<PathBuf, String> {
-    cloneabi_runners::exec::cached_kernel(ARCH, cloneabi_arch::Release::Bookworm)?;
+    cloneabi_runners::exec::cached_kernel(ARCH, None)?;
     let gcc = ARCH.abi().debian.cross_gcc;
     let out = dir.path().join("check");
     let src = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/exec/check.c");

@@ -10,7 +10,6 @@
 
 use cloneabi_arch::Arch;
 use cloneabi_runners::exec::cached_kernel;
-use cloneabi_runners::kernels::Release;
 use libtest_mimic::{Arguments, Failed, Trial};
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -55,7 +54,7 @@ fn missing(arch: Arch) -> Option<String> {
             debian.cross_packages.join(" ")
         ));
     }
-    cached_kernel(arch, Release::Bookworm).err()
+    cached_kernel(arch, None).err()
 }
 
 /// `cargo test --target <triple>` with cloneabi exec as the runner, plus `extra` arguments.

@@ -471,6 +471,11 @@ pub fn run(
                 Exit::Exited(c) => format!("QEMU exited with status {c}"),
                 Exit::Signaled(s) => format!("QEMU was killed by signal {s}"),
                 Exit::TimedOut(Phase::Boot | Phase::Run) => "timed out".into(),
+                Exit::Interrupted(s) => format!("cloneabi stopped it on signal {s}"),
+                Exit::ConsoleFlood => format!(
+                    "its console passed {} MiB: the output is framed as hex, written twice, so                      a program may print about a quarter of that",
+                    qemu::MAX_CONSOLE >> 20
+                ),
             },
             if logs.is_empty() {
                 format!("; console tail:\n{}", tail(&outcome.console_text(), 30))
@@ -538,15 +543,19 @@ pub fn signal_name(signal: i32) -> &'static str {
         .unwrap_or("a real-time signal")
 }
 
-/// The kernel `cloneabi exec` boots for `arch` by default: the cached kernel of `release`
-/// (the big-endian ppc64 one is built, not downloaded).
-pub fn cached_kernel(arch: Arch, release: Release) -> Result<KernelImage, String> {
+/// The kernel `cloneabi exec` boots for `arch`: the cached kernel of `release`, by default
+/// the first of the arch's default Debian releases (the big-endian ppc64 one is built, not
+/// downloaded).
+pub fn cached_kernel(arch: Arch, release: Option<Release>) -> Result<KernelImage, String> {
     let cache = Cache::from_env().map_err(|e| e.to_string())?;
-    if arch.kernel_arch().sources.debian.is_none() {
+    let Some(debian) = arch.kernel_arch().sources.debian else {
         return kernels::cached_ppc64_be(&cache).ok_or_else(|| {
             format!("no {arch} kernel is cached: run `cloneabi kernels build --arch {arch}`")
         });
-    }
+    };
+    let release = release
+        .or_else(|| debian.default.first().copied())
+        .ok_or_else(|| format!("Debian has no default kernel release for {arch}"))?;
     kernels::cached(release, arch, &cache).ok_or_else(|| {
         format!(
             "no {release} kernel for {arch} is cached: run `cloneabi kernels fetch --release \

@@ -2,6 +2,7 @@
 //! per target triple (gnu and musl) against the kernel's ABI, as a report in the usual
 //! formats: one run per (crate version, target), one case per definition.
 
+use super::values::Format;
 use super::{output, CmdResult, EXIT_FAILED, EXIT_OK};
 use clap::{Args, Subcommand};
 use cloneabi_arch::Arch;
@@ -29,9 +30,9 @@ pub struct LibcArgs {
     /// Target triples (repeatable; default: every arch's gnu and musl triple).
     #[arg(long = "target")]
     pub targets: Vec<String>,
-    /// Output formats, comma separated: ktap, json, junit, kcidb, summary.
+    /// Output formats, comma separated.
     #[arg(long, value_delimiter = ',', default_value = "ktap")]
-    pub format: Vec<String>,
+    pub format: Vec<Format>,
     /// A file for one format, a directory for several (stdout when absent).
     #[arg(long)]
     pub out: Option<PathBuf>,
@@ -63,7 +64,6 @@ fn all_targets() -> Vec<(Arch, LibcFlavour, String)> {
 
 pub fn run(cmd: AuditCmd) -> CmdResult {
     let AuditCmd::Libc(args) = cmd;
-    output::check_formats(&args.format)?;
     let version = match &args.version {
         Some(v) => v.clone(),
         None => locked_libc_version(LOCKFILE).ok_or("Cargo.lock pins no libc version")?,

@@ -1,7 +1,9 @@
 //! `cloneabi exec --arch A [--release R | --kernel K] [-e VAR[=VALUE]]... -- PROGRAM [ARGS...]`:
 //! one static program run as a process in a real guest of arch A (a cargo target runner).
 
-use super::{parse_arch, CmdResult};
+use super::values;
+use super::CmdResult;
+use cloneabi_arch::Arch;
 use cloneabi_runners::exec::{self, ExecSpec};
 use cloneabi_runners::kernels::Release;
 use std::path::PathBuf;
@@ -17,11 +19,12 @@ pub const PASS_LIST_VAR: &str = "CLONEABI_EXEC_ENV";
 #[derive(clap::Args, Debug)]
 pub struct ExecArgs {
     /// The guest's arch (x86_64, aarch64, s390x, powerpc64le, powerpc64, or an alias).
-    #[arg(long)]
-    pub arch: String,
-    /// Which cached Debian kernel: bookworm (6.1) or bookworm-backports (6.12).
-    #[arg(long, default_value = "bookworm", conflicts_with = "kernel")]
-    pub release: String,
+    #[arg(long, value_parser = values::arch(), ignore_case = true)]
+    pub arch: Arch,
+    /// Which cached Debian kernel (default: the arch's first default release, bookworm
+    /// where it has one).
+    #[arg(long, value_parser = values::release(), conflicts_with = "kernel")]
+    pub release: Option<Release>,
     /// A kernel image to boot instead of the cached one (its arch is checked first).
     #[arg(long)]
     pub kernel: Option<PathBuf>,
@@ -94,15 +97,12 @@ pub fn environment(
 }
 
 pub fn run(args: ExecArgs) -> CmdResult {
-    let arch = parse_arch(&args.arch)?;
+    let arch = args.arch;
     let host: Vec<(String, String)> = std::env::vars().collect();
     let env = environment(&args.env, &host)?;
     let kernel = match &args.kernel {
         Some(k) => k.clone(),
-        None => {
-            let release: Release = args.release.parse().map_err(|e| format!("{e}"))?;
-            exec::cached_kernel(arch, release)?.path
-        }
+        None => exec::cached_kernel(arch, args.release)?.path,
     };
     let (program, rest) = args.command.split_first().ok_or("no program given")?;
     let spec = ExecSpec {
