@@ -146,6 +146,7 @@ fn to_run(
             version: triple.to_string(),
             package: Some("libc".into()),
             package_version: Some(version.to_string()),
+            channel: None,
         },
         qemu: None,
         payload_build_id: String::new(),
