@@ -97,24 +97,6 @@ impl Initramfs {
         let mut entries: Vec<Entry> = Vec::new();
         let mut dirs = BTreeSet::new();
         let mut names = BTreeSet::new();
-        fn push_dirs(name: &str, entries: &mut Vec<Entry>, dirs: &mut BTreeSet<String>) {
-            let mut acc = String::new();
-            let comps: Vec<&str> = name.split('/').collect();
-            for c in &comps[..comps.len() - 1] {
-                if !acc.is_empty() {
-                    acc.push('/');
-                }
-                acc.push_str(c);
-                if dirs.insert(acc.clone()) {
-                    entries.push(Entry {
-                        name: acc.clone(),
-                        mode: S_IFDIR | 0o755,
-                        rdev: (0, 0),
-                        data: vec![],
-                    });
-                }
-            }
-        }
         push_dirs("dev/console", &mut entries, &mut dirs);
         entries.push(Entry {
             name: "dev/console".into(),
@@ -158,6 +140,51 @@ impl Initramfs {
         tmp.persist(path).map_err(|e| InitramfsError::Io(e.error))?;
         Ok(())
     }
+}
+
+fn push_dirs(name: &str, entries: &mut Vec<Entry>, dirs: &mut BTreeSet<String>) {
+    let mut acc = String::new();
+    let comps: Vec<&str> = name.split('/').collect();
+    for c in &comps[..comps.len() - 1] {
+        if !acc.is_empty() {
+            acc.push('/');
+        }
+        acc.push_str(c);
+        if dirs.insert(acc.clone()) {
+            entries.push(Entry {
+                name: acc.clone(),
+                mode: S_IFDIR | 0o755,
+                rdev: (0, 0),
+                data: vec![],
+            });
+        }
+    }
+}
+
+/// A second archive of extra files (with their parent directories) to append to one built
+/// by [`Initramfs::build`]: the kernel unpacks concatenated newc archives in order, so a
+/// cached base archive can be reused with per-run files after it.
+pub fn overlay(files: &[(&str, &[u8], u32)]) -> Result<Vec<u8>, InitramfsError> {
+    let mut entries = Vec::new();
+    let mut dirs = BTreeSet::new();
+    let mut names = BTreeSet::new();
+    for (path, data, perm) in files {
+        let name = normalise(path)?;
+        if name == "init" || name == "dev" || name == "dev/console" {
+            return Err(InitramfsError::Duplicate(path.to_string()));
+        }
+        if dirs.contains(&name) || !names.insert(name.clone()) {
+            return Err(InitramfsError::Duplicate(path.to_string()));
+        }
+        push_dirs(&name, &mut entries, &mut dirs);
+        entries.push(Entry {
+            name,
+            mode: S_IFREG | (perm & 0o7777),
+            rdev: (0, 0),
+            data: data.to_vec(),
+        });
+    }
+    write_newc(&entries)
 }
 
 fn normalise(path: &str) -> Result<String, InitramfsError> {
@@ -277,6 +304,22 @@ mod tests {
             .file("/dev", vec![], 0o644)
             .build()
             .is_err());
+    }
+
+    #[test]
+    fn an_overlay_appended_to_a_base_adds_its_files() {
+        let mut bytes = Initramfs::new(vec![1]).build().unwrap();
+        let extra = overlay(&[("/cloneabi/bin/t", b"prog", 0o755)]).unwrap();
+        assert_eq!(extra.len() % 4, 0);
+        bytes.extend_from_slice(&extra);
+        // The first archive parses to its trailer; the second one follows it.
+        let second = parse(&extra).unwrap();
+        let names: Vec<_> = second.iter().map(|e| e.name.as_str()).collect();
+        assert_eq!(names, ["cloneabi", "cloneabi/bin", "cloneabi/bin/t"]);
+        assert_eq!(second[2].mode, S_IFREG | 0o755);
+        for p in ["/init", "/dev/console", "/dev"] {
+            assert!(overlay(&[(p, b"", 0o644)]).is_err(), "{p}");
+        }
     }
 
     #[test]

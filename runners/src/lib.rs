@@ -2,9 +2,11 @@
 //! QEMU kernels, initramfs and boots, and the sessions that judge a run.
 
 pub mod bench;
+pub mod exec;
 pub mod initramfs;
 pub mod interrupt;
 pub mod kernels;
+pub mod libc_probe;
 pub mod matrix;
 pub mod native;
 pub mod payload;

@@ -2,7 +2,9 @@
 //! regression), 2 usage or environment errors.
 
 mod abi;
+mod audit;
 mod bench;
+mod exec;
 mod kernels;
 mod list;
 mod output;
@@ -71,6 +73,11 @@ pub enum Command {
     /// Provision and list the kernels the qemu-system runner boots.
     #[command(subcommand)]
     Kernels(kernels::KernelsCmd),
+    /// Audit a crate's clone definitions per target against the kernel's ABI.
+    #[command(subcommand)]
+    Audit(audit::AuditCmd),
+    /// Run a static program as a process in a real guest of an arch (a cargo target runner).
+    Exec(exec::ExecArgs),
     /// Print a LAVA job that boots the cloneabi initramfs on a board or QEMU device.
     Lava {
         #[arg(long, value_parser = values::arch(), ignore_case = true)]
@@ -100,6 +107,8 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         } => report_cmd::diff(&baseline, &current, json),
         Command::Kernels(cmd) => kernels::run(cmd),
         Command::Bench { rounds, boots } => bench::run(rounds, boots),
+        Command::Exec(args) => exec::run(args),
+        Command::Audit(cmd) => audit::run(cmd),
         Command::Lava {
             arch,
             kernel_url,

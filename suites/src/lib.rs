@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod errno;
 pub mod flags;
 pub mod judge;
+pub mod libc_audit;
 pub mod lower;
 pub mod model;
 pub mod observation;

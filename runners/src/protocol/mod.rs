@@ -8,7 +8,9 @@ pub mod batch;
 pub mod records;
 
 pub use batch::{encode_batch, encode_case, BatchOptions, CgroupSetup, SYSCALL_TABLE};
-pub use records::{encode_record, CorruptRecord, ParseReport, Record, RecordBody, RecordParser};
+pub use records::{
+    encode_record, CorruptRecord, FrameBody, ParseReport, Record, RecordBody, RecordParser,
+};
 
 /// Version of the batch format and of the record bodies.
 pub const PROTOCOL_VERSION: u32 = 2;

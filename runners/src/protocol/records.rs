@@ -53,6 +53,36 @@ pub enum RecordBody {
     End { cases_run: u32 },
 }
 
+/// A record body codec: what the framing (`@CLONEABI <seq> <type> <hex> <crc32>`) carries.
+/// The payload's records are [`RecordBody`]; other guest programs that share the console
+/// with the kernel (`cloneabi exec`'s init) bring their own bodies and reuse the framing,
+/// the parser and its loss accounting.
+pub trait FrameBody: Sized {
+    /// The record type letter (an ASCII letter or digit).
+    fn type_char(&self) -> char;
+    /// The body bytes.
+    fn encode(&self) -> Vec<u8>;
+    /// Decodes a body of record type `kind`; unknown types are errors.
+    fn decode(kind: char, bytes: &[u8]) -> Result<Self, String>;
+    /// Whether this record ends the stream.
+    fn ends_stream(&self) -> bool;
+}
+
+impl FrameBody for RecordBody {
+    fn type_char(&self) -> char {
+        RecordBody::type_char(self)
+    }
+    fn encode(&self) -> Vec<u8> {
+        RecordBody::encode(self)
+    }
+    fn decode(kind: char, bytes: &[u8]) -> Result<Self, String> {
+        RecordBody::decode(kind, bytes)
+    }
+    fn ends_stream(&self) -> bool {
+        matches!(self, RecordBody::End { .. })
+    }
+}
+
 impl RecordBody {
     /// The record type letter.
     pub fn type_char(&self) -> char {
@@ -104,9 +134,9 @@ impl RecordBody {
 
 /// One verified record.
 #[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Record {
+pub struct Record<B = RecordBody> {
     pub seq: u64,
-    pub body: RecordBody,
+    pub body: B,
 }
 
 /// A record line that failed verification.
@@ -140,23 +170,45 @@ pub struct ParseReport {
 const MAX_LINE: usize = 1 << 20;
 
 /// Streaming parser of console bytes.
-#[derive(Debug, Default)]
-pub struct RecordParser {
+#[derive(Debug)]
+pub struct RecordParser<B = RecordBody> {
     pending: Vec<u8>,
     seen: BTreeSet<u64>,
     corrupt: Vec<CorruptRecord>,
     duplicates: u64,
     ended: bool,
+    body: std::marker::PhantomData<fn() -> B>,
 }
 
-impl RecordParser {
+impl Default for RecordParser<RecordBody> {
+    fn default() -> Self {
+        Self::with_body()
+    }
+}
+
+impl RecordParser<RecordBody> {
+    /// A parser of the payload's records.
     pub fn new() -> Self {
-        Self::default()
+        Self::with_body()
+    }
+}
+
+impl<B: FrameBody> RecordParser<B> {
+    /// A parser of records with bodies of type `B`.
+    pub fn with_body() -> Self {
+        RecordParser {
+            pending: Vec::new(),
+            seen: BTreeSet::new(),
+            corrupt: Vec::new(),
+            duplicates: 0,
+            ended: false,
+            body: std::marker::PhantomData,
+        }
     }
 
     /// Feeds arbitrary bytes; returns the records completed by them, in arrival order,
     /// each `seq` once.
-    pub fn push(&mut self, bytes: &[u8]) -> Vec<Record> {
+    pub fn push(&mut self, bytes: &[u8]) -> Vec<Record<B>> {
         self.pending.extend_from_slice(bytes);
         let mut out = Vec::new();
         let marker = RECORD_MARKER.as_bytes();
@@ -202,7 +254,7 @@ impl RecordParser {
     }
 
     /// Ends the stream: a last line without its newline is still considered.
-    pub fn finish(&mut self) -> Vec<Record> {
+    pub fn finish(&mut self) -> Vec<Record<B>> {
         let mut out = Vec::new();
         let marker = RECORD_MARKER.as_bytes();
         if let Some(m) = find(&self.pending, marker) {
@@ -234,12 +286,12 @@ impl RecordParser {
         }
     }
 
-    fn line(&mut self, start: usize, end: usize, out: &mut Vec<Record>) {
+    fn line(&mut self, start: usize, end: usize, out: &mut Vec<Record<B>>) {
         let raw = &self.pending[start..end];
-        match parse_line(raw) {
+        match parse_line::<B>(raw) {
             Ok(rec) => {
                 if self.seen.insert(rec.seq) {
-                    if matches!(rec.body, RecordBody::End { .. }) {
+                    if rec.body.ends_stream() {
                         self.ended = true;
                     }
                     out.push(rec);
@@ -264,7 +316,7 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 }
 
 /// Parses one candidate line (marker included, newline excluded).
-fn parse_line(raw: &[u8]) -> Result<Record, (Option<u64>, String)> {
+fn parse_line<B: FrameBody>(raw: &[u8]) -> Result<Record<B>, (Option<u64>, String)> {
     let text = std::str::from_utf8(raw).map_err(|_| (None, "not ASCII".to_string()))?;
     let text = text.trim_end_matches([' ', '\r', '\n', '\t']);
     let rest = text
@@ -277,7 +329,7 @@ fn parse_line(raw: &[u8]) -> Result<Record, (Option<u64>, String)> {
     }
     let seq = seq.ok_or((None, "bad sequence number".to_string()))?;
     let kind = match fields[1].as_bytes() {
-        [c @ (b'H' | b'O' | b'L' | b'E')] => *c as char,
+        [c] if c.is_ascii_alphanumeric() => *c as char,
         _ => return Err((Some(seq), format!("bad record type {:?}", fields[1]))),
     };
     let body = decode_hex(fields[2]).ok_or((Some(seq), "bad hex body".to_string()))?;
@@ -293,7 +345,7 @@ fn parse_line(raw: &[u8]) -> Result<Record, (Option<u64>, String)> {
             format!("checksum mismatch: line says {crc:08x}, body has {actual:08x}"),
         ));
     }
-    let body = RecordBody::decode(kind, &body).map_err(|e| (Some(seq), e))?;
+    let body = B::decode(kind, &body).map_err(|e| (Some(seq), e))?;
     Ok(Record { seq, body })
 }
 
@@ -314,7 +366,7 @@ fn decode_hex(s: &str) -> Option<Vec<u8>> {
 }
 
 /// The line the payload writes for a record: a leading newline, the record, a newline.
-pub fn encode_record(seq: u64, body: &RecordBody) -> String {
+pub fn encode_record<B: FrameBody>(seq: u64, body: &B) -> String {
     let bytes = body.encode();
     let mut line = String::with_capacity(bytes.len() * 2 + 40);
     write!(line, "\n{RECORD_MARKER}{seq} {} ", body.type_char()).unwrap();
