@@ -26,6 +26,8 @@ use std::sync::Arc;
 #[path = "support/toolchain.rs"]
 mod toolchain;
 
+include!(concat!(env!("OUT_DIR"), "/layout_target.rs"));
+
 /// The one data symbol layout.c exports.
 const SYMBOL: &str = "cloneabi_layout";
 /// Entry 0's name and value (and the terminator's value): "CLONEABI" as a u64.
@@ -533,7 +535,19 @@ fn main() {
         if !names.iter().any(|(n, _)| matches_filter(&args, n)) {
             continue;
         }
-        let source = match toolchain::build(arch, objects.path()) {
+        let mut outcome = toolchain::build(arch, objects.path());
+        // No compiler here (a guest running cross-built tests): the build's own object
+        // stands in for the ABI this binary runs as.
+        if let (toolchain::Outcome::Unavailable(_), Some(bytes), true) =
+            (&outcome, TARGET_OBJECT, Arch::host() == Some(arch))
+        {
+            let object = objects
+                .path()
+                .join(format!("layout-{}-built.o", arch.name()));
+            std::fs::write(&object, bytes).expect("write the build's layout object");
+            outcome = toolchain::Outcome::Built { object };
+        }
+        let source = match outcome {
             toolchain::Outcome::Built { object, .. } => match load(&object.to_string_lossy()) {
                 Ok(layout) => Source::Loaded(Arc::new(layout)),
                 Err(e) => Source::Broken(e),
