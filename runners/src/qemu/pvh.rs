@@ -46,7 +46,7 @@ pub fn extract(bzimage: &[u8]) -> Result<Vec<u8>, QemuError> {
     let payload = bzimage
         .get(pm + off..pm + off + len)
         .ok_or_else(|| bad("payload outside the file (truncated?)"))?;
-    let (_, cmd, pkg) = FORMATS
+    let (magic, cmd, pkg) = FORMATS
         .iter()
         .find(|(m, _, _)| payload.starts_with(m))
         .ok_or_else(|| {
@@ -67,7 +67,13 @@ pub fn extract(bzimage: &[u8]) -> Result<Vec<u8>, QemuError> {
             detail: format!("needed to extract the vmlinux from a bzImage: {e}"),
         })?;
     let mut stdin = child.stdin.take().unwrap();
-    let data = payload.to_vec();
+    // Every compressor but gzip gets the decompressed size appended as 4 bytes by the
+    // kernel build (scripts/Makefile.lib's `*_with_size`); zstd refuses them as a
+    // truncated frame, so they are not passed on.
+    let data = match (*magic == [0x1f, 0x8b], payload.len().checked_sub(4)) {
+        (false, Some(n)) => payload[..n].to_vec(),
+        _ => payload.to_vec(),
+    };
     // The payload may carry trailing bytes (the appended decompressed size): the tools
     // complain about them but the ELF check below is what counts.
     let writer = std::thread::spawn(move || {
@@ -260,5 +266,31 @@ mod tests {
         bz.extend_from_slice(&payload);
         assert_eq!(extract(&bz).unwrap(), elf);
         assert!(!has_pvh_note(&elf));
+    }
+
+    /// The x86 boot code appends the decompressed size to every payload but gzip's
+    /// (`zstd22_with_size`, `xzkern_with_size`...); Debian's 7.x kernels are zstd.
+    #[test]
+    fn extract_zstd_and_xz_payloads_with_the_size_appended() {
+        let elf = fs::read("/bin/true").unwrap();
+        for (tool, args) in [
+            ("zstd", &["-q", "-c"][..]),
+            ("xz", &["-c", "--check=crc32"][..]),
+        ] {
+            let mut child = match Command::new(tool)
+                .args(args)
+                .stdin(Stdio::piped())
+                .stdout(Stdio::piped())
+                .spawn()
+            {
+                Ok(c) => c,
+                // The extraction needs the same tool; without it there is nothing to test.
+                Err(e) => panic!("{tool} is needed to extract Debian's bzImages: {e}"),
+            };
+            child.stdin.take().unwrap().write_all(&elf).unwrap();
+            let mut payload = child.wait_with_output().unwrap().stdout;
+            payload.extend_from_slice(&(elf.len() as u32).to_le_bytes());
+            assert_eq!(extract(&bzimage(&payload)).unwrap(), elf, "{tool}");
+        }
     }
 }
