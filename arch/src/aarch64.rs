@@ -9,7 +9,7 @@ pub const ABI: ArchAbi = ArchAbi {
     aliases: &["arm64"],
     triple: "aarch64-unknown-linux-gnu",
     rust_arch: "aarch64",
-    kernel: Kernel::Native(KernelArch {
+    kernel: Kernel::Native(&KernelArch {
         uname_machine: "aarch64",
         qemu: QemuSystem {
             binary: "qemu-system-aarch64",

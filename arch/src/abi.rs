@@ -254,7 +254,7 @@ pub struct KernelArch {
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Kernel {
     /// The kernel's own ABI.
-    Native(KernelArch),
+    Native(&'static KernelArch),
     /// A compat ABI: it runs on the 64-bit kernel of `on`, in the same boot as that ABI.
     Compat {
         on: Arch,

@@ -9,7 +9,7 @@ pub const ABI: ArchAbi = ArchAbi {
     aliases: &["ppc64", "ppc64be", "powerpc64be"],
     triple: "powerpc64-unknown-linux-gnu",
     rust_arch: "powerpc64",
-    kernel: Kernel::Native(KernelArch {
+    kernel: Kernel::Native(&KernelArch {
         uname_machine: "ppc64",
         qemu: QEMU_PSERIES,
         image: ImageFormat::Elf,

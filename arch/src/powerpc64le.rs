@@ -8,7 +8,7 @@ pub const ABI: ArchAbi = ArchAbi {
     aliases: &["ppc64le", "ppc64el"],
     triple: "powerpc64le-unknown-linux-gnu",
     rust_arch: "powerpc64",
-    kernel: Kernel::Native(KernelArch {
+    kernel: Kernel::Native(&KernelArch {
         uname_machine: "ppc64le",
         qemu: QemuSystem { lava_arch: "ppc64le", ..crate::powerpc64::QEMU_PSERIES },
         image: ImageFormat::Elf,

@@ -8,7 +8,7 @@ pub const ABI: ArchAbi = ArchAbi {
     aliases: &["riscv", "riscv64gc"],
     triple: "riscv64gc-unknown-linux-gnu",
     rust_arch: "riscv64",
-    kernel: Kernel::Native(KernelArch {
+    kernel: Kernel::Native(&KernelArch {
         uname_machine: "riscv64",
         qemu: QemuSystem {
             binary: "qemu-system-riscv64",

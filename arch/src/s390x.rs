@@ -9,7 +9,7 @@ pub const ABI: ArchAbi = ArchAbi {
     aliases: &["s390"],
     triple: "s390x-unknown-linux-gnu",
     rust_arch: "s390x",
-    kernel: Kernel::Native(KernelArch {
+    kernel: Kernel::Native(&KernelArch {
         uname_machine: "s390x",
         qemu: QemuSystem {
             binary: "qemu-system-s390x",

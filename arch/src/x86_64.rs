@@ -9,7 +9,7 @@ pub const ABI: ArchAbi = ArchAbi {
     aliases: &["amd64", "x86-64"],
     triple: "x86_64-unknown-linux-gnu",
     rust_arch: "x86_64",
-    kernel: Kernel::Native(KernelArch {
+    kernel: Kernel::Native(&KernelArch {
         uname_machine: "x86_64",
         qemu: QemuSystem {
             binary: "qemu-system-x86_64",
