@@ -85,7 +85,11 @@ fn native_cases() {
     let run = run(arch, None, &programs);
     assert!(run.status.success(), "{:?} {:?}", run.status, run.logs);
     assert_eq!(run.env.payload_arch, arch.name());
-    assert_eq!(run.env.protocol_version, 1);
+    assert_eq!(
+        run.env.protocol_version,
+        cloneabi_runners::protocol::PROTOCOL_VERSION,
+        "the payload and the runner speak one protocol version"
+    );
     assert_eq!(run.env.clone3_probe_errno, 22, "clone3(NULL, 0) is EINVAL");
     assert!(run.env.page_size >= 4096);
     assert_eq!(run.env.cgroup2_errno, -1, "cgroup2 not requested");
