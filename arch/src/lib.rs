@@ -56,6 +56,8 @@ abis! {
     /// Big-endian ppc64, ELFv1.
     Powerpc64 => powerpc64,
     Riscv64 => riscv64,
+    /// 32-bit x86 on the x86_64 kernel.
+    I386 => i386,
 }
 
 impl Arch {
@@ -197,8 +199,10 @@ mod tests {
         for arch in Arch::ALL {
             assert_eq!(arch.name().parse::<Arch>(), Ok(arch));
             assert_eq!(arch.triple().parse::<Arch>(), Ok(arch));
-            assert!(arch.triple().starts_with(arch.name()));
+            // A compat ABI goes by its usual name (i386, x32), not its triple's.
+            assert!(arch.is_compat() || arch.triple().starts_with(arch.name()));
         }
+        assert_eq!("i686".parse::<Arch>(), Ok(Arch::I386));
         assert_eq!("arm64".parse::<Arch>(), Ok(Arch::Aarch64));
         assert!("mips"
             .parse::<Arch>()

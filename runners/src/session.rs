@@ -236,6 +236,9 @@ pub struct NativeRun {
     pub sandbox: crate::native::NativeOptions,
     /// Run the bench's baseline instead of observing (see `BatchOptions::bare`).
     pub bare: bool,
+    /// The native runner's ABI: the host's own (`None`) or a compat ABI of the host's
+    /// kernel arch (i386 on x86_64).
+    pub arch: Option<Arch>,
 }
 
 /// Why a run could not start at all.
@@ -250,15 +253,38 @@ impl std::fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
-/// Runs every case natively on the host's arch, as pid 1 of a throwaway pid namespace.
+/// Runs every case natively on the host's arch (or `opts.arch`, an ABI of the host's kernel
+/// arch), as pid 1 of a throwaway pid namespace.
 pub fn run_native(cases: &[Case], opts: &NativeRun) -> Result<Run, StartError> {
-    let arch = Arch::host().ok_or_else(|| {
+    let host = Arch::host().ok_or_else(|| {
         StartError(format!(
             "the native runner needs a covered host arch; this host is {}",
             std::env::consts::ARCH
         ))
     })?;
+    let arch = native_abi(host, opts.arch)?;
     run_in_sandbox(cases, arch, RunnerKind::Native, opts)
+}
+
+/// The ABI a native run of `wanted` on a `host` machine runs: the host's kernel runs its own
+/// ABI and that arch's compat ABIs.
+fn native_abi(host: Arch, wanted: Option<Arch>) -> Result<Arch, StartError> {
+    let Some(arch) = wanted else { return Ok(host) };
+    if arch.kernel_abi() == host.kernel_abi() {
+        return Ok(arch);
+    }
+    let here: Vec<&str> = host
+        .kernel_abi()
+        .boot_group()
+        .iter()
+        .map(|a| a.name())
+        .collect();
+    Err(StartError(format!(
+        "--arch {arch} runs on a {} kernel, and this host's kernel runs {}: use --runner \
+         qemu-system or --runner qemu-user for {arch}",
+        arch.kernel_abi(),
+        here.join(", ")
+    )))
 }
 
 /// Runs every case of `arch` under QEMU user-mode emulation (`qemu-<arch>`), inside the
