@@ -58,6 +58,8 @@ abis! {
     Riscv64 => riscv64,
     /// 32-bit x86 on the x86_64 kernel.
     I386 => i386,
+    /// AArch32 (armhf) on the arm64 kernel.
+    Arm => arm,
 }
 
 impl Arch {

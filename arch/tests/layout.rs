@@ -28,6 +28,9 @@ mod toolchain;
 
 include!(concat!(env!("OUT_DIR"), "/layout_target.rs"));
 
+const EM_ARM: u16 = 40;
+const EF_ARM_ABI_FLOAT_HARD: u32 = 0x400;
+
 /// The one data symbol layout.c exports.
 const SYMBOL: &str = "cloneabi_layout";
 /// Entry 0's name and value (and the terminator's value): "CLONEABI" as a u64.
@@ -285,6 +288,14 @@ fn checks() -> Vec<(String, Check)> {
                     "e_flags & 3 (ppc64 ELF ABI): model {model}, object {abiv}"
                 )),
                 None if l.e_flags == arch.abi().elf.e_flags => ok(),
+                // EF_ARM_ABI_FLOAT_HARD comes from the Tag_ABI_VFP_args attribute, which a
+                // data-only object does not record; the linked payload carries it (the
+                // payload's ELF check compares the whole e_flags).
+                None if l.machine == EM_ARM
+                    && l.e_flags | EF_ARM_ABI_FLOAT_HARD == arch.abi().elf.e_flags =>
+                {
+                    ok()
+                }
                 None => Err(format!(
                     "e_flags: model {:#x}, object {:#x}",
                     arch.abi().elf.e_flags,
