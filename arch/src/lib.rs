@@ -60,6 +60,8 @@ abis! {
     I386 => i386,
     /// AArch32 (armhf) on the arm64 kernel.
     Arm => arm,
+    /// ppc32 on the big-endian ppc64 kernel.
+    Powerpc => powerpc,
 }
 
 impl Arch {

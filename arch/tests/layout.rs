@@ -30,6 +30,8 @@ include!(concat!(env!("OUT_DIR"), "/layout_target.rs"));
 
 const EM_ARM: u16 = 40;
 const EF_ARM_ABI_FLOAT_HARD: u32 = 0x400;
+const EM_PPC: u16 = 20;
+const EF_PPC_RELOCATABLE_LIB: u32 = 0x8000;
 
 /// The one data symbol layout.c exports.
 const SYMBOL: &str = "cloneabi_layout";
@@ -293,6 +295,14 @@ fn checks() -> Vec<(String, Check)> {
                 // payload's ELF check compares the whole e_flags).
                 None if l.machine == EM_ARM
                     && l.e_flags | EF_ARM_ABI_FLOAT_HARD == arch.abi().elf.e_flags =>
+                {
+                    ok()
+                }
+                // Debian's gcc builds position-independent code by default, which ppc32's
+                // gas marks with EF_PPC_RELOCATABLE_LIB in the object; the static link of
+                // the payload drops it.
+                None if l.machine == EM_PPC
+                    && l.e_flags & !EF_PPC_RELOCATABLE_LIB == arch.abi().elf.e_flags =>
                 {
                     ok()
                 }
