@@ -62,6 +62,8 @@ abis! {
     Arm => arm,
     /// ppc32 on the big-endian ppc64 kernel.
     Powerpc => powerpc,
+    /// x32 on the x86_64 kernel (booted with `syscall.x32=y`).
+    X32 => x32,
 }
 
 impl Arch {
@@ -257,7 +259,13 @@ mod tests {
     #[test]
     fn clone3_is_435_everywhere() {
         for arch in Arch::ALL {
-            assert_eq!(arch.syscall(Sysno::Clone3), Some(435), "{arch}");
+            // x32 numbers carry __X32_SYSCALL_BIT on top of the 64-bit table's.
+            let base = if arch == Arch::X32 {
+                x32::X32_SYSCALL_BIT
+            } else {
+                0
+            };
+            assert_eq!(arch.syscall(Sysno::Clone3), Some(base | 435), "{arch}");
         }
     }
 }

@@ -271,6 +271,19 @@ pub fn run_native(cases: &[Case], opts: &NativeRun) -> Result<Run, StartError> {
 fn native_abi(host: Arch, wanted: Option<Arch>) -> Result<Arch, StartError> {
     let Some(arch) = wanted else { return Ok(host) };
     if arch.kernel_abi() == host.kernel_abi() {
+        let cmdline = std::fs::read_to_string("/proc/cmdline").unwrap_or_default();
+        let missing: Vec<&str> = arch
+            .boot_args()
+            .split_whitespace()
+            .filter(|w| !cmdline.split_whitespace().any(|c| c == *w))
+            .collect();
+        if !missing.is_empty() {
+            return Err(StartError(format!(
+                "--arch {arch} needs the kernel command line to carry {}, and this host's \
+                 does not: use --runner qemu-system --arch {arch}",
+                missing.join(" ")
+            )));
+        }
         return Ok(arch);
     }
     let here: Vec<&str> = host
@@ -280,7 +293,7 @@ fn native_abi(host: Arch, wanted: Option<Arch>) -> Result<Arch, StartError> {
         .map(|a| a.name())
         .collect();
     Err(StartError(format!(
-        "--arch {arch} runs on a {} kernel, and this host's kernel runs {}: use --runner \
+        "--arch {arch} runs on the {} kernel, and this host's kernel runs {}: use --runner \
          qemu-system or --runner qemu-user for {arch}",
         arch.kernel_abi(),
         here.join(", ")
@@ -413,5 +426,24 @@ mod tests {
             upstream_version("6.18.44-fc", "#1 SMP PREEMPT_DYNAMIC"),
             Some(KernelVersion::new(6, 18, 44))
         );
+    }
+}
+
+#[cfg(test)]
+mod native_abi_tests {
+    use super::*;
+
+    #[test]
+    fn the_native_runner_takes_the_host_kernels_abis_only() {
+        assert_eq!(native_abi(Arch::X86_64, None).unwrap(), Arch::X86_64);
+        assert_eq!(
+            native_abi(Arch::X86_64, Some(Arch::I386)).unwrap(),
+            Arch::I386
+        );
+        let e = native_abi(Arch::X86_64, Some(Arch::Arm))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--arch arm runs on the aarch64 kernel"), "{e}");
+        assert!(e.contains("x86_64, i386"), "{e}");
     }
 }
