@@ -83,6 +83,7 @@ pub const ABI: ArchAbi = ArchAbi {
     default_page_size: 4096,
     payload_header: "arch/aarch64.h",
     settls_limit: None,
+    tls_argument: TlsArgument::Value,
 };
 
 /// The asm-generic table (include/uapi/asm-generic/unistd.h), which riscv64 uses too.

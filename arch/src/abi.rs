@@ -40,6 +40,18 @@ pub enum LegacyCloneArg {
     Tls,
 }
 
+/// What the kernel does with the `tls` value of `CLONE_SETTLS` (the arch's `copy_thread`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum TlsArgument {
+    /// The value goes into the TLS register as is (cut to the register's width).
+    Value,
+    /// i386 on x86_64 (`set_new_tls` in an ia32 syscall): a `struct user_desc *` that
+    /// `do_set_thread_area(p, -1, utls, 0)` reads; its `entry_number` must name a GDT TLS
+    /// slot, and the child's segment selector keeps pointing at that slot.
+    UserDesc,
+}
+
 /// Which argument order `SYSCALL_DEFINE5(clone, ...)` was built with (arch Kconfig).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -267,7 +279,8 @@ pub enum Kernel {
 /// differs between ABIs is data here.
 #[derive(Clone, Copy, Debug)]
 pub struct ArchAbi {
-    /// cloneabi's name (the first component of the target triple).
+    /// cloneabi's name: the first component of the target triple for a native ABI, the
+    /// usual name of a compat one (`i386`, `x32`).
     pub name: &'static str,
     /// Other names accepted for it: Debian's, the kernel's, common spellings.
     pub aliases: &'static [&'static str],
@@ -295,6 +308,8 @@ pub struct ArchAbi {
     /// x86_64 only: `CLONE_SETTLS` values at or above this limit fail with EPERM
     /// (`do_arch_prctl_64(ARCH_SET_FS)`); other arches store the TLS value unchecked.
     pub settls_limit: Option<u64>,
+    /// What `CLONE_SETTLS` does with `tls`.
+    pub tls_argument: TlsArgument,
     /// The payload's assembly header, under `fixtures/probe/`.
     pub payload_header: &'static str,
 }

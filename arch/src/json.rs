@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 ///  "flags":[{"name":"CLONE_VM","value":256,...},...],
 ///  "legacy_clone_order":["stack","flags","parent_tid","child_tid","tls"],
 ///  "syscall_convention":{...},"stack":{...},"tls_register":"a0:a1",
-///  "default_page_size":4096,"settls_limit":null}
+///  "default_page_size":4096,"settls_limit":null,"tls_argument":"value"}
 /// ```
 ///
 /// A syscall the arch lacks is `null`.
@@ -55,6 +55,7 @@ pub fn abi_json(arch: Arch) -> Value {
         "tls_register": abi.tls_register,
         "default_page_size": abi.default_page_size,
         "settls_limit": abi.settls_limit,
+        "tls_argument": abi.tls_argument,
     })
 }
 
@@ -184,6 +185,14 @@ pub fn abi_table(arch: Arch) -> String {
     let _ = writeln!(t, "  TLS register      {}", abi.tls_register);
     let _ = writeln!(t, "  page size         {}", abi.default_page_size);
     let _ = writeln!(t, "  SETTLS limit      {}", hex_or_none(abi.settls_limit));
+    let _ = writeln!(
+        t,
+        "  SETTLS argument   {}",
+        match abi.tls_argument {
+            crate::abi::TlsArgument::Value => "the TLS register's value",
+            crate::abi::TlsArgument::UserDesc => "a struct user_desc * (set_thread_area)",
+        }
+    );
 
     let _ = writeln!(t, "\n  syscall               number");
     for &nr in Sysno::ALL {
@@ -236,7 +245,7 @@ pub fn abi_table(arch: Arch) -> String {
 mod tests {
     use super::*;
 
-    const KEYS: [&str; 16] = [
+    const KEYS: [&str; 17] = [
         "arch",
         "kernel",
         "triple",
@@ -253,6 +262,7 @@ mod tests {
         "tls_register",
         "default_page_size",
         "settls_limit",
+        "tls_argument",
     ];
 
     #[test]

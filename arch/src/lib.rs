@@ -56,6 +56,14 @@ abis! {
     /// Big-endian ppc64, ELFv1.
     Powerpc64 => powerpc64,
     Riscv64 => riscv64,
+    /// 32-bit x86 on the x86_64 kernel.
+    I386 => i386,
+    /// AArch32 (armhf) on the arm64 kernel.
+    Arm => arm,
+    /// ppc32 on the big-endian ppc64 kernel.
+    Powerpc => powerpc,
+    /// x32 on the x86_64 kernel (booted with `syscall.x32=y`).
+    X32 => x32,
 }
 
 impl Arch {
@@ -197,8 +205,10 @@ mod tests {
         for arch in Arch::ALL {
             assert_eq!(arch.name().parse::<Arch>(), Ok(arch));
             assert_eq!(arch.triple().parse::<Arch>(), Ok(arch));
-            assert!(arch.triple().starts_with(arch.name()));
+            // A compat ABI goes by its usual name (i386, x32), not its triple's.
+            assert!(arch.is_compat() || arch.triple().starts_with(arch.name()));
         }
+        assert_eq!("i686".parse::<Arch>(), Ok(Arch::I386));
         assert_eq!("arm64".parse::<Arch>(), Ok(Arch::Aarch64));
         assert!("mips"
             .parse::<Arch>()
@@ -249,7 +259,13 @@ mod tests {
     #[test]
     fn clone3_is_435_everywhere() {
         for arch in Arch::ALL {
-            assert_eq!(arch.syscall(Sysno::Clone3), Some(435), "{arch}");
+            // x32 numbers carry __X32_SYSCALL_BIT on top of the 64-bit table's.
+            let base = if arch == Arch::X32 {
+                x32::X32_SYSCALL_BIT
+            } else {
+                0
+            };
+            assert_eq!(arch.syscall(Sysno::Clone3), Some(base | 435), "{arch}");
         }
     }
 }

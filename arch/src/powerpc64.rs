@@ -63,6 +63,7 @@ pub const ABI: ArchAbi = ArchAbi {
     default_page_size: 65536,
     payload_header: "arch/powerpc64.h",
     settls_limit: None,
+    tls_argument: TlsArgument::Value,
 };
 
 /// The `sc` convention both ppc64 ABIs share (`scv 0` exists from POWER9 and 5.9, but `sc`

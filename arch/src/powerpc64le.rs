@@ -56,4 +56,5 @@ pub const ABI: ArchAbi = ArchAbi {
     default_page_size: 65536,
     payload_header: "arch/powerpc64le.h",
     settls_limit: None,
+    tls_argument: TlsArgument::Value,
 };

@@ -77,4 +77,5 @@ pub const ABI: ArchAbi = ArchAbi {
     default_page_size: 4096,
     payload_header: "arch/riscv64.h",
     settls_limit: None,
+    tls_argument: TlsArgument::Value,
 };

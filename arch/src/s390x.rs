@@ -74,6 +74,7 @@ pub const ABI: ArchAbi = ArchAbi {
     default_page_size: 4096,
     payload_header: "arch/s390x.h",
     settls_limit: None,
+    tls_argument: TlsArgument::Value,
 };
 
 fn syscall_number(nr: Sysno) -> Option<u32> {

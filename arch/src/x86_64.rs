@@ -74,6 +74,7 @@ pub const ABI: ArchAbi = ArchAbi {
     // TASK_SIZE_MAX with 4-level paging; 5-level paging raises it to (1 << 56) - 4096.
     payload_header: "arch/x86_64.h",
     settls_limit: Some((1 << 47) - 4096),
+    tls_argument: TlsArgument::Value,
 };
 
 fn syscall_number(nr: Sysno) -> Option<u32> {

@@ -28,6 +28,11 @@ mod toolchain;
 
 include!(concat!(env!("OUT_DIR"), "/layout_target.rs"));
 
+const EM_ARM: u16 = 40;
+const EF_ARM_ABI_FLOAT_HARD: u32 = 0x400;
+const EM_PPC: u16 = 20;
+const EF_PPC_RELOCATABLE_LIB: u32 = 0x8000;
+
 /// The one data symbol layout.c exports.
 const SYMBOL: &str = "cloneabi_layout";
 /// Entry 0's name and value (and the terminator's value): "CLONEABI" as a u64.
@@ -285,6 +290,22 @@ fn checks() -> Vec<(String, Check)> {
                     "e_flags & 3 (ppc64 ELF ABI): model {model}, object {abiv}"
                 )),
                 None if l.e_flags == arch.abi().elf.e_flags => ok(),
+                // EF_ARM_ABI_FLOAT_HARD comes from the Tag_ABI_VFP_args attribute, which a
+                // data-only object does not record; the linked payload carries it (the
+                // payload's ELF check compares the whole e_flags).
+                None if l.machine == EM_ARM
+                    && l.e_flags | EF_ARM_ABI_FLOAT_HARD == arch.abi().elf.e_flags =>
+                {
+                    ok()
+                }
+                // Debian's gcc builds position-independent code by default, which ppc32's
+                // gas marks with EF_PPC_RELOCATABLE_LIB in the object; the static link of
+                // the payload drops it.
+                None if l.machine == EM_PPC
+                    && l.e_flags & !EF_PPC_RELOCATABLE_LIB == arch.abi().elf.e_flags =>
+                {
+                    ok()
+                }
                 None => Err(format!(
                     "e_flags: model {:#x}, object {:#x}",
                     arch.abi().elf.e_flags,

@@ -236,6 +236,9 @@ pub struct NativeRun {
     pub sandbox: crate::native::NativeOptions,
     /// Run the bench's baseline instead of observing (see `BatchOptions::bare`).
     pub bare: bool,
+    /// The native runner's ABI: the host's own (`None`) or a compat ABI of the host's
+    /// kernel arch (i386 on x86_64).
+    pub arch: Option<Arch>,
 }
 
 /// Why a run could not start at all.
@@ -250,15 +253,51 @@ impl std::fmt::Display for StartError {
 
 impl std::error::Error for StartError {}
 
-/// Runs every case natively on the host's arch, as pid 1 of a throwaway pid namespace.
+/// Runs every case natively on the host's arch (or `opts.arch`, an ABI of the host's kernel
+/// arch), as pid 1 of a throwaway pid namespace.
 pub fn run_native(cases: &[Case], opts: &NativeRun) -> Result<Run, StartError> {
-    let arch = Arch::host().ok_or_else(|| {
+    let host = Arch::host().ok_or_else(|| {
         StartError(format!(
             "the native runner needs a covered host arch; this host is {}",
             std::env::consts::ARCH
         ))
     })?;
+    let arch = native_abi(host, opts.arch)?;
     run_in_sandbox(cases, arch, RunnerKind::Native, opts)
+}
+
+/// The ABI a native run of `wanted` on a `host` machine runs: the host's kernel runs its own
+/// ABI and that arch's compat ABIs.
+fn native_abi(host: Arch, wanted: Option<Arch>) -> Result<Arch, StartError> {
+    let Some(arch) = wanted else { return Ok(host) };
+    if arch.kernel_abi() == host.kernel_abi() {
+        let cmdline = std::fs::read_to_string("/proc/cmdline").unwrap_or_default();
+        let missing: Vec<&str> = arch
+            .boot_args()
+            .split_whitespace()
+            .filter(|w| !cmdline.split_whitespace().any(|c| c == *w))
+            .collect();
+        if !missing.is_empty() {
+            return Err(StartError(format!(
+                "--arch {arch} needs the kernel command line to carry {}, and this host's \
+                 does not: use --runner qemu-system --arch {arch}",
+                missing.join(" ")
+            )));
+        }
+        return Ok(arch);
+    }
+    let here: Vec<&str> = host
+        .kernel_abi()
+        .boot_group()
+        .iter()
+        .map(|a| a.name())
+        .collect();
+    Err(StartError(format!(
+        "--arch {arch} runs on the {} kernel, and this host's kernel runs {}: use --runner \
+         qemu-system or --runner qemu-user for {arch}",
+        arch.kernel_abi(),
+        here.join(", ")
+    )))
 }
 
 /// Runs every case of `arch` under QEMU user-mode emulation (`qemu-<arch>`), inside the
@@ -387,5 +426,24 @@ mod tests {
             upstream_version("6.18.44-fc", "#1 SMP PREEMPT_DYNAMIC"),
             Some(KernelVersion::new(6, 18, 44))
         );
+    }
+}
+
+#[cfg(test)]
+mod native_abi_tests {
+    use super::*;
+
+    #[test]
+    fn the_native_runner_takes_the_host_kernels_abis_only() {
+        assert_eq!(native_abi(Arch::X86_64, None).unwrap(), Arch::X86_64);
+        assert_eq!(
+            native_abi(Arch::X86_64, Some(Arch::I386)).unwrap(),
+            Arch::I386
+        );
+        let e = native_abi(Arch::X86_64, Some(Arch::Arm))
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("--arch arm runs on the aarch64 kernel"), "{e}");
+        assert!(e.contains("x86_64, i386"), "{e}");
     }
 }

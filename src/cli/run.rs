@@ -24,7 +24,8 @@ pub struct RunArgs {
     /// Guests booted at once (default: the number of cores).
     #[arg(long)]
     pub jobs: Option<usize>,
-    /// Target arch for qemu-system and qemu-user (or one of its other names).
+    /// Target arch for qemu-system and qemu-user (or one of its other names); for native, an
+    /// ABI the host's kernel runs (i386 on x86_64).
     #[arg(long, value_parser = values::arch(), ignore_case = true)]
     pub arch: Option<Arch>,
     /// A kernel image to boot instead of the cached Debian one (its arch is checked first).
@@ -118,6 +119,7 @@ fn native(args: &RunArgs, cases: &[cloneabi_suites::case::Case]) -> Result<Run, 
     let mut opts = NativeRun::default();
     opts.sandbox.timeout = Duration::from_secs(args.timeout);
     opts.sandbox.mask_clone3_with = args.mask_clone3.as_deref().map(errno_by_name).transpose()?;
+    opts.arch = args.arch;
     run_native(cases, &opts).map_err(|e| format!("the native runner cannot start: {e}"))
 }
 

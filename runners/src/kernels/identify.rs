@@ -109,6 +109,8 @@ pub fn identify(path: &Path) -> Result<KernelArch, IdentifyError> {
 
 /// [`identify`], then refuse anything but `expected`.
 pub fn check(path: &Path, expected: Arch) -> Result<KernelArch, IdentifyError> {
+    // A compat ABI's programs run on its 64-bit kernel.
+    let expected = expected.kernel_abi();
     let found = identify(path)?;
     if found.arch != expected {
         return Err(IdentifyError::Mismatch {

@@ -341,6 +341,8 @@ pub fn list(cache: &Cache) -> Vec<KernelImage> {
 /// The newest cached kernel for `(release, arch)`, fully verified (sha256), without any
 /// network access. A kernel fetched for `release` through a fallback suite is found too.
 pub fn cached(release: Release, arch: Arch, cache: &Cache) -> Option<KernelImage> {
+    // A compat ABI boots its 64-bit kernel.
+    let arch = arch.kernel_abi();
     let mut all: Vec<KernelImage> = list(cache)
         .into_iter()
         .filter(|k| k.arch == arch)

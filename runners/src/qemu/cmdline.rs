@@ -47,6 +47,10 @@ pub fn machine(arch: Arch, tuning: Tuning) -> MachineSpec {
 pub fn append(arch: Arch, tuning: Tuning, extra: &str) -> String {
     let m = machine(arch, tuning);
     let mut s = format!("console={} panic=-1 quiet", m.console);
+    if !arch.boot_args().is_empty() {
+        s.push(' ');
+        s.push_str(arch.boot_args());
+    }
     if !extra.trim().is_empty() {
         s.push(' ');
         s.push_str(extra.trim());

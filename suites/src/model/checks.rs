@@ -165,7 +165,12 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     if f & CLONE_SETTLS != 0 {
         checks.push(match k.tls {
             Ptr::TlsArea(offset) => Check::ChildTlsArea { offset },
-            Ptr::Literal(v) => Check::ChildTls(v),
+            // A 32-bit ABI's TLS register holds the low half of the 64-bit value the
+            // kernel stores (arm64's tpidrro_el0 read as TPIDRURO, ppc64's r2 in 32-bit mode).
+            Ptr::Literal(v) => Check::ChildTls(match env.arch.abi().pointer_width {
+                32 => v & 0xffff_ffff,
+                _ => v,
+            }),
             _ => Check::ChildTls(0),
         });
     }

@@ -6,6 +6,7 @@ use super::{fail, gates, ModelEnv, Stage, PID_MAX_LIMIT};
 use crate::case::{Case, CgroupSpec, Ptr};
 use crate::errno::{EBADF, EEXIST, EFAULT, EINVAL, ENOSPC, EPERM};
 use crate::flags::*;
+use cloneabi_arch::abi::TlsArgument;
 
 /// The pid namespaces involved, from the caller's point of view.
 pub(crate) struct PidNsLayout {
@@ -179,6 +180,22 @@ fn copy_namespaces(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage {
 fn copy_thread(k: &KernelArgs, env: &ModelEnv) -> Stage {
     if k.flags & CLONE_SETTLS == 0 {
         return Ok(());
+    }
+    if env.arch.abi().tls_argument == TlsArgument::UserDesc {
+        // do_set_thread_area(p, -1, utls, 0): the descriptor is read first, then its
+        // entry_number must be a GDT TLS slot. Only the TLS area holds one (the payload
+        // writes it there); a slot holds zeros, entry 0.
+        return match k.tls {
+            Ptr::TlsArea(_) => Ok(()),
+            Ptr::Slot(_) => fail(
+                EINVAL,
+                "CLONE_SETTLS user_desc with entry_number 0, not a TLS slot (do_set_thread_area)",
+            ),
+            Ptr::Null | Ptr::Unmapped | Ptr::Literal(_) => fail(
+                EFAULT,
+                "CLONE_SETTLS user_desc unreadable (do_set_thread_area copy_from_user)",
+            ),
+        };
     }
     if let (Some(limit), Ptr::Literal(tls)) = (env.arch.abi().settls_limit, k.tls) {
         if tls >= limit {
