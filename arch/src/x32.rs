@@ -35,22 +35,9 @@ pub const ABI: ArchAbi = ArchAbi {
     syscall_number,
     // x32's clone is the 64-bit sys_clone (x86_64 does not select CLONE_BACKWARDS).
     legacy_clone: LegacyCloneVariant::Default,
-    syscall: SyscallConvention {
-        instruction: "syscall",
-        number_register: "rax",
-        argument_registers: ["rdi", "rsi", "rdx", "r10", "r8", "r9"],
-        return_register: "rax",
-        error: ErrorConvention::NegatedErrnoInReturn,
-        clobbered: &["rcx", "r11"],
-    },
-    stack: StackConvention {
-        grows_down: true,
-        alignment: 16,
-        entry_frame: 0,
-        zero_back_chain: false,
-        red_zone: 128,
-        toc_register: None,
-    },
+    // The x86-64 instruction set and stack: x32 differs in pointer width, not in registers.
+    syscall: crate::x86_64::ABI.syscall,
+    stack: crate::x86_64::ABI.stack,
     tls_register: "fs_base",
     default_page_size: 4096,
     payload_header: "arch/x32.h",
@@ -60,54 +47,14 @@ pub const ABI: ArchAbi = ArchAbi {
 };
 
 /// The common and x32 entries of arch/x86/entry/syscalls/syscall_64.tbl, with
-/// `__X32_SYSCALL_BIT`. rt_sigaction, rt_sigtimedwait and waitid have x32 entries of their
-/// own (512 and up: compat structures).
+/// `__X32_SYSCALL_BIT`: x86_64's numbers, except that rt_sigaction, rt_sigtimedwait and
+/// waitid have x32 entries of their own (512 and up: compat structures).
 fn syscall_number(nr: Sysno) -> Option<u32> {
-    Some(
-        X32_SYSCALL_BIT
-            | match nr {
-                Clone => 56,
-                Clone3 => 435,
-                Fork => 57,
-                Vfork => 58,
-                Exit => 60,
-                ExitGroup => 231,
-                Wait4 => 61,
-                Waitid => 529,
-                Getpid => 39,
-                Getppid => 110,
-                Gettid => 186,
-                Kill => 62,
-                Tgkill => 234,
-                Unshare => 272,
-                Setns => 308,
-                PidfdOpen => 434,
-                PidfdSendSignal => 424,
-                Capget => 125,
-                Capset => 126,
-                Prctl => 157,
-                Mount => 165,
-                Umount2 => 166,
-                Reboot => 169,
-                SetTidAddress => 218,
-                Futex => 202,
-                RtSigaction => 512,
-                RtSigprocmask => 14,
-                RtSigtimedwait => 523,
-                Mmap => 9,
-                Munmap => 11,
-                Mprotect => 10,
-                Pipe2 => 293,
-                Read => 0,
-                Write => 1,
-                Close => 3,
-                Openat => 257,
-                Readlinkat => 267,
-                Mkdirat => 258,
-                Unlinkat => 263,
-                ClockNanosleep => 230,
-                SchedYield => 24,
-                ArchPrctl => 158,
-            },
-    )
+    let number = match nr {
+        RtSigaction => 512,
+        RtSigtimedwait => 523,
+        Waitid => 529,
+        _ => crate::x86_64::syscall_number(nr)?,
+    };
+    Some(X32_SYSCALL_BIT | number)
 }

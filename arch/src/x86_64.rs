@@ -77,7 +77,8 @@ pub const ABI: ArchAbi = ArchAbi {
     tls_argument: TlsArgument::Value,
 };
 
-fn syscall_number(nr: Sysno) -> Option<u32> {
+/// The 64-bit table (arch/x86/entry/syscalls/syscall_64.tbl), which x32 also uses.
+pub(crate) fn syscall_number(nr: Sysno) -> Option<u32> {
     Some(match nr {
         Clone => 56,
         Clone3 => 435,
