@@ -16,6 +16,7 @@ fn main() {
     let out_dir = PathBuf::from(std::env::var_os("OUT_DIR").unwrap());
     let src = manifest.join("../fixtures/probe");
     println!("cargo:rerun-if-changed=src/payload/build_cmd.rs");
+    println!("cargo:rerun-if-changed=src/protocol/wire.rs");
     let mut sources = String::from(
         "/// The payload's C sources: (path relative to fixtures/probe, text).\n\
          pub static SOURCES: &[(&str, &str)] = &[\n",

@@ -126,8 +126,9 @@ fn masked_trial(arch: Arch, errno_name: &'static str, errno: i32) -> Trial {
     })
 }
 
-/// One trial per default (arch, kernel) guest, named `qemu-system::<triple>::<release>`:
-/// it passes when no case fails or errors in that boot. Missing kernels are provisioned
+/// One trial per ABI of each default (arch, kernel) guest, named
+/// `qemu-system::<triple>::<release>`: it passes when no case of that ABI fails or errors in
+/// that boot. Missing kernels are provisioned
 /// first (downloaded, or built for big-endian ppc64), once, under the cache's locks.
 fn qemu_system_trials() -> Vec<Trial> {
     use cloneabi_runners::kernels::Cache;
@@ -152,28 +153,32 @@ fn qemu_system_trials() -> Vec<Trial> {
         std::time::Duration::from_secs(600),
         &|e| log(&e.line()),
     );
-    for (guest, run) in guests.iter().zip(runs) {
-        let name = format!(
-            "qemu-system::{}::{}",
-            guest.arch.triple(),
-            guest.kernel.meta.kernel_release
-        );
-        trials.push(match run {
-            Err(e) => unavailable(name, e.to_string()),
-            Ok(run) => Trial::test(name, move || {
-                let bad: Vec<String> = run
-                    .results
-                    .iter()
-                    .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error))
-                    .map(|r| format!("{} {}: {}", r.verdict, r.case, r.reason))
-                    .collect();
-                match (&run.error, bad.is_empty()) {
-                    (Some(e), _) => Err(format!("the run broke: {e}\n{}", bad.join("\n")).into()),
-                    (None, false) => Err(bad.join("\n").into()),
-                    (None, true) => Ok(()),
-                }
-            }),
-        });
+    for (guest, boot) in guests.iter().zip(runs) {
+        for (abi, run) in boot {
+            let name = format!(
+                "qemu-system::{}::{}",
+                abi.triple(),
+                guest.kernel.meta.kernel_release
+            );
+            trials.push(match run {
+                Err(e) => unavailable(name, e.to_string()),
+                Ok(run) => Trial::test(name, move || {
+                    let bad: Vec<String> = run
+                        .results
+                        .iter()
+                        .filter(|r| matches!(r.verdict, Verdict::Fail | Verdict::Error))
+                        .map(|r| format!("{} {}: {}", r.verdict, r.case, r.reason))
+                        .collect();
+                    match (&run.error, bad.is_empty()) {
+                        (Some(e), _) => {
+                            Err(format!("the run broke: {e}\n{}", bad.join("\n")).into())
+                        }
+                        (None, false) => Err(bad.join("\n").into()),
+                        (None, true) => Ok(()),
+                    }
+                }),
+            });
+        }
     }
     trials
 }

@@ -47,6 +47,18 @@ impl KernelVersion {
         }
         (idx >= 2).then(|| KernelVersion::new(nums[0], nums[1], nums[2]))
     }
+
+    /// The upstream version of a running kernel from `uname -r` and `uname -v`. Debian's
+    /// `uname -r` says `6.1.0-56-amd64` for every 6.1.y point release; its `uname -v` names
+    /// the real one (`... Debian 6.1.192-2 (...)`), which the stable-backport gates need.
+    pub fn from_uname(release: &str, version: &str) -> Option<Self> {
+        let from_version = version
+            .split_whitespace()
+            .skip_while(|w| *w != "Debian")
+            .nth(1)
+            .and_then(KernelVersion::parse_release);
+        from_version.or_else(|| KernelVersion::parse_release(release))
+    }
 }
 
 impl fmt::Display for KernelVersion {

@@ -124,6 +124,29 @@ impl Run {
             self.kernel.release
         )
     }
+
+    /// A name for people: the ABI, the kernel's arch when the ABI is a compat one, the
+    /// runner unless it is a qemu-system boot, and the kernel's upstream version, e.g.
+    /// `i386 on x86_64 6.12.95` or `x86_64 native 6.18.44`.
+    pub fn title(&self) -> String {
+        let mut t = self.arch.name().to_string();
+        if self.arch.is_compat() {
+            t.push_str(" on ");
+            t.push_str(self.arch.kernel_abi().name());
+        }
+        if self.runner != RunnerKind::QemuSystem {
+            t.push(' ');
+            t.push_str(self.runner.as_str());
+        }
+        let version =
+            cloneabi_arch::KernelVersion::from_uname(&self.kernel.release, &self.kernel.version)
+                .map_or_else(|| self.kernel.release.clone(), |v| v.to_string());
+        if !version.is_empty() {
+            t.push(' ');
+            t.push_str(&version);
+        }
+        t
+    }
 }
 
 /// One case on one run.

@@ -4,18 +4,26 @@
 
 use crate::kernels::{self, Cache, KernelImage};
 use crate::session::StartError;
-use crate::system_session::{run_qemu_system, GuestKernel};
+use crate::system_session::{run_boot, GuestKernel};
 use cloneabi_arch::Arch;
 use cloneabi_report::model::Run;
 use cloneabi_suites::case::Case;
 use std::sync::Mutex;
 use std::time::Duration;
 
-/// One guest of the matrix: a kernel of a native ABI.
+/// One guest of the matrix: a kernel of a native ABI, booted once for that ABI and the
+/// compat ABIs that run on it.
 #[derive(Clone, Debug)]
 pub struct Guest {
     pub arch: Arch,
     pub kernel: KernelImage,
+}
+
+impl Guest {
+    /// The ABIs this boot runs: the kernel's own, then its compat ABIs.
+    pub fn abis(&self) -> Vec<Arch> {
+        self.arch.boot_group()
+    }
 }
 
 /// Finds (or provisions, when `provision`) every default kernel of the ABI table: for each
@@ -78,7 +86,8 @@ pub fn default_guests(
 pub enum GuestEvent<'a> {
     Booting(&'a Guest),
     Done(&'a Guest, &'a Run),
-    Failed(&'a Guest, &'a StartError),
+    /// An ABI of the guest (or, for the first, the whole boot) could not run.
+    Failed(&'a Guest, Arch, &'a StartError),
 }
 
 impl GuestEvent<'_> {
@@ -86,15 +95,21 @@ impl GuestEvent<'_> {
     pub fn line(&self) -> String {
         match self {
             GuestEvent::Booting(g) => format!(
-                "booting {} {} ({})",
-                g.arch, g.kernel.meta.kernel_release, g.kernel.meta.package_version
+                "booting {} {} ({}) for {}",
+                g.arch,
+                g.kernel.meta.kernel_release,
+                g.kernel.meta.package_version,
+                g.abis()
+                    .iter()
+                    .map(|a| a.name())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             ),
-            GuestEvent::Done(g, run) => {
+            GuestEvent::Done(_, run) => {
                 let c = run.counts();
                 format!(
-                    "done {} {}: {} pass, {} fail, {} skip, {} error in {:.1} s",
-                    g.arch,
-                    g.kernel.meta.kernel_release,
+                    "done {}: {} pass, {} fail, {} skip, {} error in {:.1} s",
+                    run.title(),
                     c.pass,
                     c.fail,
                     c.skip,
@@ -102,25 +117,30 @@ impl GuestEvent<'_> {
                     run.wall_time_ms as f64 / 1000.0
                 )
             }
-            GuestEvent::Failed(g, e) => format!(
-                "{} {} could not run: {e}",
+            GuestEvent::Failed(g, abi, e) => format!(
+                "{abi} on {} {} could not run: {e}",
                 g.arch, g.kernel.meta.kernel_release
             ),
         }
     }
 }
 
-/// Boots every guest, `jobs` at a time, and returns the runs in the guests' order. A guest
-/// that cannot start gives its error in place of a run.
+/// The number of runs `guests` make: one per ABI of each.
+pub fn run_count(guests: &[Guest]) -> usize {
+    guests.iter().map(|g| g.abis().len()).sum()
+}
+
+/// Boots every guest, `jobs` at a time, and returns, in the guests' order, each guest's
+/// ABIs with their runs. An ABI that cannot run gives its error in place of a run.
 pub fn run_guests(
     cases: &[Case],
     guests: &[Guest],
     jobs: usize,
     timeout: Duration,
     on_event: &(dyn Fn(GuestEvent<'_>) + Sync),
-) -> Vec<Result<Run, StartError>> {
+) -> Vec<Vec<(Arch, Result<Run, StartError>)>> {
     let next = Mutex::new(0usize);
-    let results: Mutex<Vec<Option<Result<Run, StartError>>>> =
+    let results: Mutex<Vec<Option<Vec<(Arch, Result<Run, StartError>)>>>> =
         Mutex::new((0..guests.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..jobs.max(1).min(guests.len().max(1)) {
@@ -134,12 +154,23 @@ pub fn run_guests(
                 let Some(g) = guests.get(i) else { break };
                 on_event(GuestEvent::Booting(g));
                 let k = GuestKernel::cached(&g.kernel);
-                let r = run_qemu_system(cases, g.arch, &k, timeout);
-                match &r {
-                    Ok(run) => on_event(GuestEvent::Done(g, run)),
-                    Err(e) => on_event(GuestEvent::Failed(g, e)),
+                let abis = g.abis();
+                let runs: Vec<(Arch, Result<Run, StartError>)> =
+                    match run_boot(cases, &abis, &k, timeout) {
+                        Ok(runs) => abis.iter().copied().zip(runs).collect(),
+                        // The boot never started: every ABI of it shares the reason.
+                        Err(e) => abis
+                            .iter()
+                            .map(|&a| (a, Err(StartError(e.0.clone()))))
+                            .collect(),
+                    };
+                for (abi, r) in &runs {
+                    match r {
+                        Ok(run) => on_event(GuestEvent::Done(g, run)),
+                        Err(e) => on_event(GuestEvent::Failed(g, *abi, e)),
+                    }
                 }
-                results.lock().expect("results lock")[i] = Some(r);
+                results.lock().expect("results lock")[i] = Some(runs);
             });
         }
     });

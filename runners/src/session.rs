@@ -65,16 +65,9 @@ fn model_env(arch: Arch, env: &EnvReport, kernel: KernelVersion, payload_level: 
     }
 }
 
-/// The upstream kernel version. Debian's `uname -r` says `6.1.0-56-amd64` for every 6.1.y
-/// point release; its `uname -v` names the real one (`... Debian 6.1.192-2 (...)`), which
-/// the stable-backport gates need.
+/// The upstream kernel version (see [`KernelVersion::from_uname`]).
 pub fn upstream_version(release: &str, version: &str) -> Option<KernelVersion> {
-    let from_version = version
-        .split_whitespace()
-        .skip_while(|w| *w != "Debian")
-        .nth(1)
-        .and_then(KernelVersion::parse_release);
-    from_version.or_else(|| KernelVersion::parse_release(release))
+    KernelVersion::from_uname(release, version)
 }
 
 /// Judges every case of a raw run.

@@ -86,37 +86,151 @@ pub(crate) fn guest_options(observe: bool) -> BatchOptions {
     }
 }
 
-/// An initramfs whose /init is the arch's payload and whose /cloneabi.batch holds `cases`,
-/// in a temporary directory that lives as long as this value.
+/// The options of a companion payload: the guest's /init powers off after it, and each
+/// payload's cgroup directory is its own.
+fn companion_options(arch: Arch, first: &BatchOptions) -> BatchOptions {
+    BatchOptions {
+        power_off: false,
+        cgroup: first.cgroup.as_ref().map(|c| CgroupSetup {
+            mount_point: c.mount_point.clone(),
+            run_dir: format!("{}-{arch}", c.run_dir),
+        }),
+        ..first.clone()
+    }
+}
+
+/// An initramfs whose /init is the first ABI's payload with `cases` as /cloneabi.batch, and
+/// which carries every further ABI's payload and batch for /init to run after its own
+/// (`wire::COMPANIONS_PATH`), in a temporary directory that lives as long as this value.
 pub(crate) struct GuestInitrd {
-    pub payload: crate::payload::Payload,
+    /// The payloads that will run, in order: /init's first.
+    pub payloads: Vec<(Arch, crate::payload::Payload)>,
+    /// Companion ABIs whose payload could not be had, and why.
+    pub missing: Vec<(Arch, StartError)>,
     dir: tempfile::TempDir,
 }
 
 impl GuestInitrd {
+    /// One ABI's payload as /init.
     pub fn build(
         arch: Arch,
         cases: &[Case],
         options: &BatchOptions,
     ) -> Result<GuestInitrd, StartError> {
-        let payload = crate::payload::provide(arch).map_err(|e| StartError(e.to_string()))?;
-        let batch = encode_batch(arch, options, &programs(cases, arch));
-        let init = std::fs::read(&payload.path)
-            .map_err(|e| StartError(format!("reading {}: {e}", payload.path.display())))?;
+        GuestInitrd::build_group(&[arch], cases, options)
+    }
+
+    /// `abis[0]`'s payload as /init, the others as its companions. A companion whose payload
+    /// cannot be built is left out and listed in `missing`; the first one must build.
+    pub fn build_group(
+        abis: &[Arch],
+        cases: &[Case],
+        options: &BatchOptions,
+    ) -> Result<GuestInitrd, StartError> {
+        use crate::protocol::wire::{COMPANIONS_PATH, COMPANION_DIR};
+        let (&first, rest) = abis
+            .split_first()
+            .ok_or_else(|| StartError("no ABI to run".into()))?;
+        let provide = |arch: Arch| {
+            let payload = crate::payload::provide(arch).map_err(|e| StartError(e.to_string()))?;
+            let bytes = std::fs::read(&payload.path)
+                .map_err(|e| StartError(format!("reading {}: {e}", payload.path.display())))?;
+            Ok::<_, StartError>((payload, bytes))
+        };
+        let (payload, init) = provide(first)?;
+        let mut initramfs = Initramfs::new(init).file(
+            crate::protocol::wire::BATCH_PATH,
+            encode_batch(first, options, &programs(cases, first)),
+            0o644,
+        );
+        let mut payloads = vec![(first, payload)];
+        let mut missing = Vec::new();
+        let mut names = String::new();
+        for &arch in rest {
+            match provide(arch) {
+                Ok((payload, bytes)) => {
+                    let batch = encode_batch(
+                        arch,
+                        &companion_options(arch, options),
+                        &programs(cases, arch),
+                    );
+                    initramfs = initramfs
+                        .file(&format!("{COMPANION_DIR}/{arch}/init"), bytes, 0o755)
+                        .file(&format!("{COMPANION_DIR}/{arch}/batch"), batch, 0o644);
+                    names.push_str(arch.name());
+                    names.push('\n');
+                    payloads.push((arch, payload));
+                }
+                Err(e) => missing.push((arch, e)),
+            }
+        }
+        if !names.is_empty() {
+            initramfs = initramfs.file(COMPANIONS_PATH, names, 0o644);
+        }
         let dir = tempfile::Builder::new()
             .prefix("cloneabi-guest-")
             .tempdir()
             .map_err(|e| StartError(format!("cannot create a temporary directory: {e}")))?;
-        Initramfs::new(init)
-            .file("/cloneabi.batch", batch, 0o644)
+        initramfs
             .write_to(&dir.path().join("initrd.cpio"))
             .map_err(|e| StartError(format!("building the initramfs: {e}")))?;
-        Ok(GuestInitrd { payload, dir })
+        Ok(GuestInitrd {
+            payloads,
+            missing,
+            dir,
+        })
     }
 
     pub fn path(&self) -> std::path::PathBuf {
         self.dir.path().join("initrd.cpio")
     }
+}
+
+/// Where each payload's part of a guest console begins: 0 for /init's, and for each
+/// companion the first copy of its marker line (`None` when it never started). Each part
+/// ends where the next one that started begins.
+pub fn console_parts(console: &[u8], companions: &[Arch]) -> Vec<Option<usize>> {
+    let mut starts = vec![Some(0)];
+    let mut from = 0;
+    for arch in companions {
+        let at = find_marker(&console[from..], *arch).map(|i| from + i);
+        if let Some(i) = at {
+            from = i;
+        }
+        starts.push(at);
+    }
+    starts
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// The first marker line of `arch`'s payload: the marker, the ABI's name, and the line's end
+/// (`\n`, or `\r\n` as a serial console writes it).
+fn find_marker(hay: &[u8], arch: Arch) -> Option<usize> {
+    let needle = format!("{}{arch}", crate::protocol::wire::PAYLOAD_MARKER);
+    let mut from = 0;
+    while let Some(i) = find(&hay[from..], needle.as_bytes()) {
+        let at = from + i;
+        if matches!(hay.get(at + needle.len()), Some(b'\r' | b'\n')) {
+            return Some(at);
+        }
+        from = at + 1;
+    }
+    None
+}
+
+/// The byte range of part `i` given every part's start.
+fn part_range(starts: &[Option<usize>], i: usize, len: usize) -> Option<std::ops::Range<usize>> {
+    let start = starts[i]?;
+    let end = starts[i + 1..]
+        .iter()
+        .flatten()
+        .next()
+        .copied()
+        .unwrap_or(len);
+    Some(start..end)
 }
 
 /// Boots `kernel` once and runs every case in it.
@@ -139,13 +253,49 @@ pub fn run_qemu_system_with(
     run_timeout: Duration,
     kmsg_noise: bool,
 ) -> Result<(Run, Vec<u8>), StartError> {
+    let mut boot = boot_abis(cases, &[arch], kernel, run_timeout, kmsg_noise)?;
+    let run = boot.runs.remove(0)?;
+    Ok((run, boot.console))
+}
+
+/// One boot's runs.
+pub struct BootRuns {
+    /// One per ABI asked for, in that order: its run, or why its payload could not run.
+    pub runs: Vec<Result<Run, StartError>>,
+    pub console: Vec<u8>,
+}
+
+/// Boots `kernel` once and runs every case for each ABI of `abis`, which all run on that
+/// kernel: the first ABI's payload is /init, and the others follow it in the same boot, so
+/// the compat ABIs of an arch cost their cases' time and not a boot of their own. Each ABI
+/// gets a run of its own. The error is for a boot that could not start at all.
+pub fn run_boot(
+    cases: &[Case],
+    abis: &[Arch],
+    kernel: &GuestKernel<'_>,
+    run_timeout: Duration,
+) -> Result<Vec<Result<Run, StartError>>, StartError> {
+    boot_abis(cases, abis, kernel, run_timeout, false).map(|b| b.runs)
+}
+
+fn boot_abis(
+    cases: &[Case],
+    abis: &[Arch],
+    kernel: &GuestKernel<'_>,
+    run_timeout: Duration,
+    kmsg_noise: bool,
+) -> Result<BootRuns, StartError> {
+    let arch = *abis
+        .first()
+        .ok_or_else(|| StartError("no ABI to run".into()))?;
     crate::kernels::identify::check(kernel.path, arch).map_err(|e| StartError(e.to_string()))?;
     let options = BatchOptions {
         kmsg_noise,
         ..guest_options(true)
     };
-    let guest = GuestInitrd::build(arch, cases, &options)?;
-    let (payload, initrd) = (guest.payload.clone(), guest.path());
+    let guest = GuestInitrd::build_group(abis, cases, &options)?;
+    let initrd = guest.path();
+    let companions: Vec<Arch> = guest.payloads[1..].iter().map(|(a, _)| *a).collect();
     let mut spec = BootSpec::new(arch, kernel.path, &initrd);
     // Booted means the payload's first record is out; until then console silence of a few
     // normal boots is a hang. Nothing outlives the run's timeout.
@@ -155,10 +305,133 @@ pub fn run_qemu_system_with(
     spec.boot_timeout = run_timeout;
     spec.run_timeout = run_timeout;
     spec.total_timeout = Some(run_timeout);
+    // The companions' kernel arguments (x32's syscall.x32=y); /init's own come with its arch.
+    let mut append: Vec<&str> = companions
+        .iter()
+        .map(|a| a.boot_args())
+        .filter(|a| !a.is_empty() && *a != arch.boot_args())
+        .collect();
     if kmsg_noise {
-        spec.extra_append = "ignore_loglevel".into();
+        append.push("ignore_loglevel");
     }
-    let outcome = qemu::boot(&spec, &mut |_| {}).map_err(|e| StartError(e.to_string()))?;
+    append.dedup();
+    spec.extra_append = append.join(" ");
+    // When each payload's part of the console begins, for its run's wall time.
+    let started = std::time::Instant::now();
+    let mut seen = Vec::new();
+    let mut marks: Vec<Duration> = Vec::new();
+    let outcome = qemu::boot(&spec, &mut |chunk| {
+        if marks.len() == companions.len() {
+            return;
+        }
+        seen.extend_from_slice(chunk);
+        while let Some(&abi) = companions.get(marks.len()) {
+            // The marker plus the line end: what is kept between chunks.
+            let len = crate::protocol::wire::PAYLOAD_MARKER.len() + abi.name().len() + 2;
+            match find_marker(&seen, abi) {
+                Some(i) => {
+                    marks.push(started.elapsed());
+                    seen.drain(..i + 1);
+                }
+                None => {
+                    let keep = seen.len().saturating_sub(len);
+                    seen.drain(..keep);
+                    break;
+                }
+            }
+        }
+    })
+    .map_err(|e| StartError(e.to_string()))?;
+    let failure = boot_failure(&outcome, arch, kernel, run_timeout, silence);
+    let console = outcome.console.clone();
+    let starts = console_parts(&console, &companions);
+    let qemu_info = QemuInfo {
+        binary: outcome.qemu_binary.clone(),
+        version: outcome.qemu_version.clone(),
+        machine: Some(outcome.machine.clone()),
+        cpu: Some(outcome.cpu.clone()),
+        accelerator: Some(outcome.accelerator.to_string()),
+    };
+    let mut runs = Vec::new();
+    let mut missing = guest.missing;
+    let mut ran = guest.payloads.into_iter().enumerate().peekable();
+    for &abi in abis {
+        if let Some(i) = missing.iter().position(|(a, _)| *a == abi) {
+            runs.push(Err(missing.remove(i).1));
+            continue;
+        }
+        let Some((i, (_, payload))) = ran.next() else {
+            break;
+        };
+        let range = part_range(&starts, i, console.len());
+        let output = range.clone().map_or_else(Vec::new, |r| console[r].to_vec());
+        // The part's wall time: from the boot's start (/init) or its marker to the next
+        // marker or QEMU's exit.
+        let begin = if i == 0 {
+            Some(Duration::ZERO)
+        } else {
+            marks.get(i - 1).copied()
+        };
+        let end = marks.get(i).copied().unwrap_or(outcome.wall_time);
+        let wall_time = begin.map_or(Duration::ZERO, |b| end.saturating_sub(b));
+        // A kernel failure belongs to the payload whose part it appeared in; a part that
+        // ended cleanly before it keeps its results.
+        let failure = match (&failure, &range) {
+            (None, _) => None,
+            (Some(f), None) => Some(format!("the {abi} payload never started: {f}")),
+            (Some(f), Some(r)) => {
+                let before_panic = outcome.panic.as_ref().is_none_or(|p| p.offset >= r.end);
+                (!(before_panic && part_ended(&console[r.clone()]))).then(|| f.clone())
+            }
+        };
+        let raw = RawRun {
+            arch: abi,
+            runner: RunnerKind::QemuSystem,
+            output,
+            wall_time,
+            payload,
+            // A companion is pid 1 of a pid namespace of its own.
+            payload_level: if i == 0 { 0 } else { 1 },
+            kernel_package: kernel.package.clone(),
+            kernel_channel: kernel.channel.clone(),
+            qemu: Some(qemu_info.clone()),
+            failure,
+        };
+        let mut run = judge_run(cases, raw);
+        if run.kernel.release.is_empty() {
+            // uname was never seen: the run still needs a name of its own.
+            let release = kernel.release_guess();
+            run.findings.push(format!(
+                "the kernel never reported its release; {release} is taken from {}",
+                kernel.name()
+            ));
+            run.kernel.release = release.clone();
+            for r in &mut run.results {
+                r.kernel = release.clone();
+            }
+        }
+        runs.push(Ok(run));
+    }
+    Ok(BootRuns { runs, console })
+}
+
+/// Whether a payload's part of the console holds its end record.
+fn part_ended(part: &[u8]) -> bool {
+    let mut parser = crate::protocol::records::RecordParser::new();
+    let _ = parser.push(part);
+    let _ = parser.finish();
+    parser.report().ended
+}
+
+/// What went wrong with a boot as a whole, in the user's words; `None` after a clean
+/// power-off.
+fn boot_failure(
+    outcome: &qemu::BootOutcome,
+    arch: Arch,
+    kernel: &GuestKernel<'_>,
+    run_timeout: Duration,
+    silence: Duration,
+) -> Option<String> {
     let failure = if let Some(p) = &outcome.panic {
         Some(format!("the kernel reported '{}' during the run", p.kind))
     } else {
@@ -193,39 +466,53 @@ pub fn run_qemu_system_with(
     };
     // A signal that cut the boot short (also one the terminal sent QEMU itself) is what
     // the run error says.
-    let failure =
-        failure.map(|f| crate::interrupt::requested().map_or(f, crate::interrupt::message));
-    let raw = RawRun {
-        arch,
-        runner: RunnerKind::QemuSystem,
-        output: outcome.console.clone(),
-        wall_time: outcome.wall_time,
-        payload,
-        payload_level: 0,
-        kernel_package: kernel.package.clone(),
-        kernel_channel: kernel.channel.clone(),
-        qemu: Some(QemuInfo {
-            binary: outcome.qemu_binary.clone(),
-            version: outcome.qemu_version.clone(),
-            machine: Some(outcome.machine.clone()),
-            cpu: Some(outcome.cpu.clone()),
-            accelerator: Some(outcome.accelerator.to_string()),
-        }),
-        failure,
-    };
-    let console = raw.output.clone();
-    let mut run = judge_run(cases, raw);
-    if run.kernel.release.is_empty() {
-        // uname was never seen: the run still needs a name of its own.
-        let release = kernel.release_guess();
-        run.findings.push(format!(
-            "the kernel never reported its release; {release} is taken from {}",
-            kernel.name()
-        ));
-        run.kernel.release = release.clone();
-        for r in &mut run.results {
-            r.kernel = release.clone();
-        }
+    failure.map(|f| crate::interrupt::requested().map_or(f, crate::interrupt::message))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_console_splits_at_each_companions_first_marker() {
+        let m = crate::protocol::wire::PAYLOAD_MARKER;
+        let console = format!(
+            "boot\n@CLONEABI 0 H aa\r\n\r\n{m}i386\r\n\r\n{m}i386\r\n@CLONEABI 0 H bb\n\n{m}x32\n\n{m}x32\nrest"
+        );
+        let starts = console_parts(console.as_bytes(), &[Arch::I386, Arch::X32]);
+        let i386 = console.find(&format!("{m}i386")).unwrap();
+        let x32 = console.find(&format!("{m}x32")).unwrap();
+        assert_eq!(starts, [Some(0), Some(i386), Some(x32)]);
+        assert_eq!(part_range(&starts, 0, console.len()), Some(0..i386));
+        assert_eq!(part_range(&starts, 1, console.len()), Some(i386..x32));
+        assert_eq!(
+            part_range(&starts, 2, console.len()),
+            Some(x32..console.len())
+        );
     }
-    Ok((run, console))
+
+    #[test]
+    fn a_companion_that_never_started_has_no_part_and_does_not_cut_the_others() {
+        let m = crate::protocol::wire::PAYLOAD_MARKER;
+        // A name that only begins with the ABI's (as `powerpc` begins `powerpc64`) is not its marker.
+        let console = format!("native\n{m}i3860\n{m}x32\nx32 records");
+        let starts = console_parts(console.as_bytes(), &[Arch::I386, Arch::X32]);
+        assert_eq!(starts[1], None);
+        let x32 = console.find(&format!("{m}x32")).unwrap();
+        assert_eq!(part_range(&starts, 0, console.len()), Some(0..x32));
+        assert_eq!(part_range(&starts, 1, console.len()), None);
+        assert_eq!(
+            part_range(&starts, 2, console.len()),
+            Some(x32..console.len())
+        );
+    }
+
+    #[test]
+    fn companions_get_their_own_cgroup_and_leave_the_power_off_to_init() {
+        let first = guest_options(true);
+        let c = companion_options(Arch::I386, &first);
+        assert!(first.power_off && !c.power_off);
+        assert_eq!(c.cgroup.unwrap().run_dir, "cloneabi-i386");
+        assert!(c.write_twice && c.mount_proc);
+    }
 }

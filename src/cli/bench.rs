@@ -26,13 +26,14 @@ pub fn run(rounds: usize, boots: bool) -> CmdResult {
     let start = Instant::now();
     let runs = run_guests(&cases, &guests, jobs, Duration::from_secs(600), &|_| {});
     let matrix = start.elapsed().as_secs_f64();
-    if let Some(e) = runs.iter().find_map(|r| r.as_ref().err()) {
+    if let Some(e) = runs.iter().flatten().find_map(|(_, r)| r.as_ref().err()) {
         return Err(format!("a matrix guest failed: {e}"));
     }
     let bound: f64 = rows.iter().map(|r| r.empty_tuned).sum::<f64>() / jobs as f64;
     println!(
-        "\nWhole default matrix ({} guests, {jobs} at a time): {matrix:.1} s; sum of tuned empty boots / {jobs} = {bound:.1} s; ratio {:.2}",
+        "\nWhole default matrix ({} guests running {} ABIs, {jobs} at a time): {matrix:.1} s; sum of tuned empty boots / {jobs} = {bound:.1} s; ratio {:.2}",
         guests.len(),
+        runs.iter().map(Vec::len).sum::<usize>(),
         matrix / bound
     );
     Ok(EXIT_OK)

@@ -10,12 +10,12 @@ pub struct Progress {
 }
 
 impl Progress {
-    pub fn new(guests: usize) -> Progress {
+    pub fn new(runs: usize) -> Progress {
         let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new(guests as u64);
+            let bar = ProgressBar::new(runs as u64);
             bar.set_style(
                 ProgressStyle::with_template(
-                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} guests  {msg}",
+                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} runs  {msg}",
                 )
                 .expect("a valid template"),
             );

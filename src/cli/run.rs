@@ -130,7 +130,7 @@ fn matrix(
     cases: &[cloneabi_suites::case::Case],
 ) -> Result<(Vec<Run>, Vec<String>), String> {
     use cloneabi_runners::kernels::Cache;
-    use cloneabi_runners::matrix::{default_guests, run_guests};
+    use cloneabi_runners::matrix::{default_guests, run_count, run_guests};
     let log = |m: &str| eprintln!("cloneabi: {m}");
     cloneabi_runners::provision::ensure_packages();
     let cache = Cache::from_env().map_err(|e| e.to_string())?;
@@ -153,7 +153,7 @@ fn matrix(
     let jobs = args
         .jobs
         .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get()));
-    let progress = super::progress::Progress::new(guests.len());
+    let progress = super::progress::Progress::new(run_count(&guests));
     let results = run_guests(
         cases,
         &guests,
@@ -162,13 +162,15 @@ fn matrix(
         &|e| progress.event(&e),
     );
     progress.finish();
-    for (guest, result) in guests.iter().zip(results) {
-        match result {
-            Ok(run) => runs.push(run),
-            Err(e) => problems.push(format!(
-                "{} {}: {e}",
-                guest.arch, guest.kernel.meta.kernel_release
-            )),
+    for (guest, boot) in guests.iter().zip(results) {
+        for (abi, result) in boot {
+            match result {
+                Ok(run) => runs.push(run),
+                Err(e) => problems.push(format!(
+                    "{abi} on {} {}: {e}",
+                    guest.arch, guest.kernel.meta.kernel_release
+                )),
+            }
         }
     }
     Ok((runs, problems))
@@ -248,8 +250,9 @@ pub fn run(args: RunArgs) -> CmdResult {
     for r in &report.runs {
         let c = r.counts();
         eprintln!(
-            "cloneabi: {} cases on {}: {} pass, {} fail, {} skip, {} error ({:.1} s){}",
+            "cloneabi: {} cases on {} ({}): {} pass, {} fail, {} skip, {} error ({:.1} s){}",
             r.results.len(),
+            r.title(),
             r.key(),
             c.pass,
             c.fail,

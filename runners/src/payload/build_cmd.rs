@@ -4,6 +4,9 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+#[path = "../protocol/wire.rs"]
+mod wire;
+
 /// Flags for every arch. `-static`: the payload runs as a guest's /init and under
 /// qemu-user with no libraries around. `-fno-stack-protector`: the canary lives in TLS,
 /// which a CLONE_SETTLS child has replaced. `-fno-builtin` and
@@ -40,7 +43,8 @@ pub fn find_in_path(program: &str) -> Option<PathBuf> {
 }
 
 /// Compiles `src_dir/probe.c` for `arch` with `gcc` into the static executable `out`,
-/// with the ABI's generated `cloneabi_abi.h` written into `gen_dir`. The error is the
+/// with the ABI's generated `cloneabi_abi.h` and the protocol's `cloneabi_protocol.h`
+/// written into `gen_dir`. The error is the
 /// compiler's message.
 pub fn compile(
     arch: cloneabi_arch::Arch,
@@ -54,6 +58,9 @@ pub fn compile(
     let header = gen_dir.join(cheader::FILE_NAME);
     std::fs::write(&header, cheader::payload_header(arch))
         .map_err(|e| format!("{}: {e}", header.display()))?;
+    let protocol = gen_dir.join(wire::C_HEADER_FILE);
+    std::fs::write(&protocol, wire::c_header())
+        .map_err(|e| format!("{}: {e}", protocol.display()))?;
     let output = Command::new(gcc)
         .args(CFLAGS)
         .arg("-I")

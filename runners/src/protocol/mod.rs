@@ -6,20 +6,21 @@
 
 pub mod batch;
 pub mod records;
+pub mod wire;
 
 pub use batch::{encode_batch, encode_case, BatchOptions, CgroupSetup, SYSCALL_TABLE};
 pub use records::{
     encode_record, CorruptRecord, FrameBody, ParseReport, Record, RecordBody, RecordParser,
 };
 
-/// Version of the batch format and of the record bodies.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub use wire::{PROTOCOL_VERSION, RECORD_MARKER};
 
 /// The first 8 bytes of every batch.
-pub const BATCH_MAGIC: &[u8; 8] = b"CLNEABI1";
-
-/// The marker every record line starts with.
-pub const RECORD_MARKER: &str = "@CLONEABI ";
+pub const BATCH_MAGIC: &[u8; 8] = {
+    let m = wire::BATCH_MAGIC.as_bytes();
+    assert!(m.len() == 8);
+    &[m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]]
+};
 
 /// IEEE CRC-32 (zlib/PNG), as the payload computes it.
 pub fn crc32(bytes: &[u8]) -> u32 {
