@@ -171,7 +171,7 @@ fn cell(out: &mut String, run: &Run, case: Option<&CaseResult>) {
                  <dt>outcome</dt><dd>expected {} / observed {}</dd>",
                 label(c),
                 esc(&c.case),
-                esc(&run.key()),
+                esc(&run.title()),
                 esc(&c.expected),
                 esc(&c.observed),
                 esc(&c.expected_outcome),
@@ -256,7 +256,12 @@ fn matrix(out: &mut String, report: &Report) {
     while i < cols.len() {
         let arch = cols[i].arch;
         let span = cols[i..].iter().take_while(|r| r.arch == arch).count();
-        let _ = write!(out, "<th colspan=\"{span}\">{arch}</th>");
+        let name = if arch.is_compat() {
+            format!("{arch} on {}", arch.kernel_abi())
+        } else {
+            arch.to_string()
+        };
+        let _ = write!(out, "<th colspan=\"{span}\">{}</th>", esc(&name));
         i += span;
     }
     out.push_str("</tr><tr>");
@@ -336,7 +341,8 @@ fn runs_section(out: &mut String, report: &Report) {
         let bad = if run.is_bad() { " bad" } else { "" };
         let _ = write!(
             out,
-            "<div class=\"run{bad}\"><strong>{}</strong>",
+            "<div class=\"run{bad}\"><strong>{}</strong> ({})",
+            esc(&run.title()),
             esc(&run.key())
         );
         let _ = write!(

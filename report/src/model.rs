@@ -326,6 +326,21 @@ mod tests {
     }
 
     #[test]
+    fn a_runs_title_names_the_abi_its_kernel_arch_and_the_upstream_version() {
+        let mut run = crate::sample::sample_report().runs[0].clone();
+        run.arch = Arch::I386;
+        run.runner = RunnerKind::QemuSystem;
+        run.kernel.release = "6.12.95+deb12-amd64".into();
+        run.kernel.version = "#1 SMP PREEMPT_DYNAMIC Debian 6.12.95-1~bpo12+1 (2026-09-01)".into();
+        assert_eq!(run.title(), "i386 on x86_64 6.12.95");
+        run.arch = Arch::X86_64;
+        run.runner = RunnerKind::Native;
+        run.kernel.release = "6.18.44-fc".into();
+        run.kernel.version = "#1 SMP".into();
+        assert_eq!(run.title(), "x86_64 native 6.18.44");
+    }
+
+    #[test]
     fn counts_and_merge() {
         let c = Counts::of(&[
             case(Verdict::Pass, ""),

@@ -374,16 +374,12 @@ fn boot_abis(
         };
         let end = marks.get(i).copied().unwrap_or(outcome.wall_time);
         let wall_time = begin.map_or(Duration::ZERO, |b| end.saturating_sub(b));
-        // A kernel failure belongs to the payload whose part it appeared in; a part that
-        // ended cleanly before it keeps its results.
-        let failure = match (&failure, &range) {
-            (None, _) => None,
-            (Some(f), None) => Some(format!("the {abi} payload never started: {f}")),
-            (Some(f), Some(r)) => {
-                let before_panic = outcome.panic.as_ref().is_none_or(|p| p.offset >= r.end);
-                (!(before_panic && part_ended(&console[r.clone()]))).then(|| f.clone())
-            }
-        };
+        let failure = part_failure(
+            failure.as_deref(),
+            outcome.panic.as_ref().map(|p| p.offset),
+            range.map(|r| (r.end, part_ended(&console[r]))),
+            abi,
+        );
         let raw = RawRun {
             arch: abi,
             runner: RunnerKind::QemuSystem,
@@ -413,6 +409,26 @@ fn boot_abis(
         runs.push(Ok(run));
     }
     Ok(BootRuns { runs, console })
+}
+
+/// The run error of one payload's part, given the boot's failure, where on the console a
+/// kernel failure appeared, and the part's end offset and whether it holds its end record
+/// (`None` when the payload never started). A failure belongs to the part it appeared in and
+/// to every part it cut short; a part that ended cleanly before it keeps its results.
+fn part_failure(
+    boot: Option<&str>,
+    panic_at: Option<usize>,
+    part: Option<(usize, bool)>,
+    abi: Arch,
+) -> Option<String> {
+    let boot = boot?;
+    match part {
+        None => Some(format!("the {abi} payload never started: {boot}")),
+        Some((end, ended)) => {
+            let before_panic = panic_at.is_none_or(|p| p >= end);
+            (!(ended && before_panic)).then(|| boot.to_string())
+        }
+    }
 }
 
 /// Whether a payload's part of the console holds its end record.
@@ -504,6 +520,42 @@ mod tests {
         assert_eq!(
             part_range(&starts, 2, console.len()),
             Some(x32..console.len())
+        );
+    }
+
+    #[test]
+    fn a_kernel_failure_belongs_to_the_part_it_cut_short() {
+        let boot = Some("the kernel reported 'Oops' during the run");
+        // Ended cleanly before the oops: kept.
+        assert_eq!(
+            part_failure(boot, Some(500), Some((400, true)), Arch::X86_64),
+            None
+        );
+        // The oops is inside the part, even though its end record came out.
+        assert_eq!(
+            part_failure(boot, Some(300), Some((400, true)), Arch::X86_64).as_deref(),
+            boot
+        );
+        // Cut short by a hang (no panic): the part without its end record carries it.
+        let hang = Some("timeout: the guest did not power off within the run's 600 s");
+        assert_eq!(
+            part_failure(hang, None, Some((400, true)), Arch::X86_64),
+            None
+        );
+        assert_eq!(
+            part_failure(hang, None, Some((900, false)), Arch::I386).as_deref(),
+            hang
+        );
+        // Never started.
+        let e = part_failure(hang, None, None, Arch::X32).unwrap();
+        assert!(
+            e.starts_with("the x32 payload never started: timeout"),
+            "{e}"
+        );
+        // A clean boot leaves judging to the records.
+        assert_eq!(
+            part_failure(None, None, Some((400, false)), Arch::I386),
+            None
         );
     }
 
