@@ -78,6 +78,7 @@ pub const ABI: ArchAbi = ArchAbi {
         zero_back_chain: false,
         red_zone: 0,
         toc_register: None,
+        sp_bits: 64,
     },
     tls_register: "tpidr_el0",
     default_page_size: 4096,

@@ -121,6 +121,10 @@ pub struct StackConvention {
     pub red_zone: u64,
     /// Register holding the TOC pointer that compiled code expects (ppc64 only).
     pub toc_register: Option<&'static str>,
+    /// The low bits of the kernel's SP value the CPU forms stack addresses from: 32 where the
+    /// ABI runs the CPU in a 32-bit mode (i386 in compatibility mode, AArch32, ppc32 with
+    /// MSR[SF] clear), else 64 (x32 runs in long mode).
+    pub sp_bits: u32,
 }
 
 /// Debian's names for the userspace side of this ABI.

@@ -50,6 +50,7 @@ pub const ABI: ArchAbi = ArchAbi {
         zero_back_chain: false,
         red_zone: 0,
         toc_register: None,
+        sp_bits: 32,
     },
     // arm64 keeps a compat task's TLS in tpidrro_el0, which AArch32 reads as TPIDRURO.
     tls_register: "tpidruro",

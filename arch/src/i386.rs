@@ -50,6 +50,7 @@ pub const ABI: ArchAbi = ArchAbi {
         zero_back_chain: false,
         red_zone: 0,
         toc_register: None,
+        sp_bits: 32,
     },
     tls_register: "gs",
     default_page_size: 4096,

@@ -175,12 +175,13 @@ pub fn abi_table(arch: Arch) -> String {
     let st = &abi.stack;
     let _ = writeln!(
         t,
-        "  stack             align {}, entry frame {}, back chain {}, red zone {}, TOC {}",
+        "  stack             align {}, entry frame {}, back chain {}, red zone {}, TOC {}, SP bits {}",
         st.alignment,
         st.entry_frame,
         if st.zero_back_chain { "zeroed" } else { "none" },
         st.red_zone,
-        st.toc_register.unwrap_or("-")
+        st.toc_register.unwrap_or("-"),
+        st.sp_bits
     );
     let _ = writeln!(t, "  TLS register      {}", abi.tls_register);
     let _ = writeln!(t, "  page size         {}", abi.default_page_size);

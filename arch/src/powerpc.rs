@@ -44,6 +44,7 @@ pub const ABI: ArchAbi = ArchAbi {
         zero_back_chain: true,
         red_zone: 0,
         toc_register: None,
+        sp_bits: 32,
     },
     // copy_thread: a 32-bit task's CLONE_SETTLS goes to r2, not r13.
     tls_register: "r2",

@@ -58,6 +58,7 @@ pub const ABI: ArchAbi = ArchAbi {
         zero_back_chain: true,
         red_zone: 288,
         toc_register: Some("r2"),
+        sp_bits: 64,
     },
     tls_register: "r13",
     default_page_size: 65536,

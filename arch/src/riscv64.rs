@@ -72,6 +72,7 @@ pub const ABI: ArchAbi = ArchAbi {
         zero_back_chain: false,
         red_zone: 0,
         toc_register: None,
+        sp_bits: 64,
     },
     tls_register: "tp",
     default_page_size: 4096,

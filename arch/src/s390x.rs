@@ -69,6 +69,7 @@ pub const ABI: ArchAbi = ArchAbi {
         zero_back_chain: true,
         red_zone: 0,
         toc_register: None,
+        sp_bits: 64,
     },
     tls_register: "a0:a1",
     default_page_size: 4096,

@@ -68,6 +68,7 @@ pub const ABI: ArchAbi = ArchAbi {
         zero_back_chain: false,
         red_zone: 128,
         toc_register: None,
+        sp_bits: 64,
     },
     tls_register: "fs_base",
     default_page_size: 4096,

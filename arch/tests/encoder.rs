@@ -1,4 +1,7 @@
-//! rstest matrix over the clone_args encoder: every arch x a range of sizes.
+//! The clone_args encoder over the ABI table: every ABI x a range of sizes, one
+//! libtest-mimic trial each, named `encoder::<triple>::<test>::<parameters>`, so an ABI added
+//! to the table is covered here without a change and `cargo test -p cloneabi-arch --test
+//! encoder <triple>` runs one ABI's trials.
 //!
 //! The decoder here is independent of `clone_args::encode`: it reads each member with the
 //! arch's byte order at the offset the kernel header gives (8 * index), so a wrong offset,
@@ -6,7 +9,8 @@
 
 use cloneabi_arch::clone_args::{encode, CloneArgs, Tail, FIELDS, SIZE_LATEST};
 use cloneabi_arch::{Arch, Endian};
-use rstest::rstest;
+use libtest_mimic::{Arguments, Failed, Trial};
+use std::panic::{catch_unwind, AssertUnwindSafe};
 
 /// Distinct, byte-order-revealing values for all 11 members.
 fn sample() -> CloneArgs {
@@ -80,55 +84,65 @@ fn check_roundtrip(arch: Arch, size: usize, tail: Tail) {
     }
 }
 
-#[rstest]
-fn encode_roundtrip(
-    #[values(
-        Arch::X86_64,
-        Arch::Aarch64,
-        Arch::S390x,
-        Arch::Powerpc64le,
-        Arch::Powerpc64
-    )]
-    arch: Arch,
-    #[values(56, 60, 64, 80, 88, 96, 4096)] size: usize,
-) {
-    check_roundtrip(arch, size, Tail::Zero);
-}
-
-#[rstest]
-fn encode_nonzero_tail(
-    #[values(
-        Arch::X86_64,
-        Arch::Aarch64,
-        Arch::S390x,
-        Arch::Powerpc64le,
-        Arch::Powerpc64
-    )]
-    arch: Arch,
-    #[values(88, 96, 104, 4096)] size: usize,
-    #[values(88, 96)] offset: usize,
-) {
-    check_roundtrip(
-        arch,
-        size,
-        Tail::U64At {
-            offset,
-            value: 0xdead_beef_0000_0001,
-        },
-    );
-}
-
-#[rstest]
-#[case::little(Arch::X86_64, [0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01])]
-#[case::big_s390x(Arch::S390x, [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08])]
-#[case::big_ppc64(Arch::Powerpc64, [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08])]
-#[case::little_ppc64le(Arch::Powerpc64le, [0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01])]
-fn flags_bytes_in_arch_order(#[case] arch: Arch, #[case] first8: [u8; 8]) {
+/// The flags member's 8 bytes: least significant first on a little-endian ABI.
+fn flags_bytes_in_arch_order(arch: Arch) {
+    let little = [0x08, 0x07, 0x06, 0x05, 0x04, 0x03, 0x02, 0x01];
+    let big = [0x01, 0x02, 0x03, 0x04, 0x05, 0x06, 0x07, 0x08];
+    let want = match arch.abi().endian {
+        Endian::Little => little,
+        Endian::Big => big,
+    };
     let buf = encode(&sample(), arch.abi().endian, SIZE_LATEST, Tail::Zero);
-    assert_eq!(buf[..8], first8);
+    assert_eq!(buf[..8], want, "{arch}");
 }
 
-#[test]
-fn fields_cover_the_struct() {
-    assert_eq!(FIELDS.len() * 8, SIZE_LATEST);
+/// A trial whose body reports a failed assertion as the trial's failure.
+fn trial(name: String, body: impl FnOnce() + Send + 'static) -> Trial {
+    Trial::test(name, move || {
+        catch_unwind(AssertUnwindSafe(body)).map_err(|e| {
+            let msg = e
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| e.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_else(|| "panicked".into());
+            Failed::from(msg)
+        })
+    })
+}
+
+fn main() {
+    let mut trials = vec![trial("encoder::fields_cover_the_struct".into(), || {
+        assert_eq!(FIELDS.len() * 8, SIZE_LATEST)
+    })];
+    for arch in Arch::ALL {
+        let t = arch.triple();
+        for size in [56, 60, 64, 80, 88, 96, 4096] {
+            trials.push(trial(
+                format!("encoder::{t}::roundtrip::size_{size}"),
+                move || check_roundtrip(arch, size, Tail::Zero),
+            ));
+        }
+        for size in [88, 96, 104, 4096] {
+            for offset in [88, 96] {
+                trials.push(trial(
+                    format!("encoder::{t}::nonzero_tail::size_{size}::offset_{offset}"),
+                    move || {
+                        check_roundtrip(
+                            arch,
+                            size,
+                            Tail::U64At {
+                                offset,
+                                value: 0xdead_beef_0000_0001,
+                            },
+                        )
+                    },
+                ));
+            }
+        }
+        trials.push(trial(
+            format!("encoder::{t}::flags_bytes_in_arch_order"),
+            move || flags_bytes_in_arch_order(arch),
+        ));
+    }
+    libtest_mimic::run(&Arguments::from_args(), trials).exit();
 }

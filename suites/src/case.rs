@@ -57,12 +57,27 @@ pub enum Ptr {
     TlsArea(u64),
     /// The start of an unmapped page.
     Unmapped,
+    /// The slot's address plus 2^32. On an ABI with 32-bit pointers the slot's address is
+    /// its low half, and nothing is mapped at or above 4 GiB: the pointer faults unless it
+    /// is cut to 32 bits, and then it hits the slot.
+    SlotPlus4G(SlotKind),
 }
 
 impl Ptr {
     /// Whether a kernel write through this pointer would fault.
     pub fn faults(self) -> bool {
-        matches!(self, Ptr::Null | Ptr::Unmapped | Ptr::Literal(_))
+        matches!(
+            self,
+            Ptr::Null | Ptr::Unmapped | Ptr::Literal(_) | Ptr::SlotPlus4G(_)
+        )
+    }
+
+    /// The output slot the pointer names, exactly or through its low 32 bits.
+    pub fn slot(self) -> Option<SlotKind> {
+        match self {
+            Ptr::Slot(s) | Ptr::SlotPlus4G(s) => Some(s),
+            _ => None,
+        }
     }
 }
 
@@ -100,6 +115,11 @@ pub enum SetTidSpec {
     Filled { value: i32, len: u32 },
     /// A pointer to an unmapped page with this size.
     Unmapped { size: u64 },
+    /// A real array as [`SetTidSpec::Pids`], passed at its address plus 2^32 (see
+    /// [`Ptr::SlotPlus4G`]).
+    PidsPlus4G(Vec<PidValue>),
+    /// A fixed pointer with this size.
+    Literal { addr: u64, size: u64 },
 }
 
 /// The `cgroup` member.
@@ -210,6 +230,34 @@ pub enum Step {
     Cgroup,
 }
 
+/// The ABIs a case means something on.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Scope {
+    #[default]
+    AllAbis,
+    /// ABIs whose pointers are 32 bits (`ArchAbi::pointer_width`): the case passes addresses
+    /// at or above 4 GiB that such a process cannot map, which are ordinary, maybe mapped,
+    /// addresses to a 64-bit process.
+    Pointers32,
+}
+
+impl Scope {
+    /// Why the case means nothing on `arch`, or `None` where it applies.
+    pub fn gap(self, arch: cloneabi_arch::Arch) -> Option<String> {
+        match self {
+            Scope::AllAbis => None,
+            Scope::Pointers32 => (arch.abi().pointer_width != 32).then(|| {
+                format!(
+                    "the case passes addresses at or above 4 GiB, which only an ABI with 32-bit \
+                     pointers cannot map; {arch}'s pointers are {} bits",
+                    arch.abi().pointer_width
+                )
+            }),
+        }
+    }
+}
+
 /// One conformance case.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct Case {
@@ -223,6 +271,12 @@ pub struct Case {
     pub steps: Vec<Step>,
     pub call: Call,
     pub behavior: Behavior,
+    #[serde(skip_serializing_if = "is_all_abis")]
+    pub scope: Scope,
+}
+
+fn is_all_abis(s: &Scope) -> bool {
+    *s == Scope::AllAbis
 }
 
 impl Case {

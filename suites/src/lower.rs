@@ -20,6 +20,9 @@ use cloneabi_arch::{Arch, Sysno};
 /// Per-case timeout. Generous: TCG guests run the deepest pid-vector cases slowly.
 pub const CASE_TIMEOUT_MS: u32 = 20_000;
 
+/// What [`Ptr::SlotPlus4G`] and [`SetTidSpec::PidsPlus4G`] add to an address.
+const ABOVE_4G: i64 = 1 << 32;
+
 fn slot_target(s: SlotKind) -> Target {
     match s {
         SlotKind::Pidfd => Target::PidfdSlot,
@@ -36,6 +39,8 @@ fn pointer(p: Ptr) -> (u64, Option<(Target, i64)>) {
         Ptr::Slot(s) => (0, Some((slot_target(s), 0))),
         Ptr::TlsArea(off) => (0, Some((Target::TlsArea, off as i64))),
         Ptr::Unmapped => (0, Some((Target::UnmappedPage, 0))),
+        // The payload adds in 64 bits, so the sum keeps bit 32 on a 32-bit payload too.
+        Ptr::SlotPlus4G(s) => (0, Some((slot_target(s), ABOVE_4G))),
     }
 }
 
@@ -258,7 +263,8 @@ fn lower_clone3(c: &Clone3Call, arch: Arch, b: &mut Builder) -> (Vec<u8>, Vec<u8
             fix_at.push((set_tid_off, Target::SetTidArray, 0));
             (0, u64::from(*len))
         }
-        SetTidSpec::Pids(pids) => {
+        SetTidSpec::Literal { addr, size } => (*addr, *size),
+        SetTidSpec::Pids(pids) | SetTidSpec::PidsPlus4G(pids) => {
             set_tid_blob = vec![0u8; pids.len() * 4];
             for (i, p) in pids.iter().enumerate() {
                 match p {
@@ -270,7 +276,11 @@ fn lower_clone3(c: &Clone3Call, arch: Arch, b: &mut Builder) -> (Vec<u8>, Vec<u8
                     }
                 }
             }
-            fix_at.push((set_tid_off, Target::SetTidArray, 0));
+            let addend = match &c.set_tid {
+                SetTidSpec::PidsPlus4G(_) => ABOVE_4G,
+                _ => 0,
+            };
+            fix_at.push((set_tid_off, Target::SetTidArray, addend));
             (0, pids.len() as u64)
         }
     };

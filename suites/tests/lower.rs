@@ -1,11 +1,16 @@
-//! Lowering: the bytes each arch's payload receives.
+//! Lowering: the bytes each ABI's payload receives. One libtest-mimic trial per ABI of the
+//! table and test, named `lower::<triple>::<test>`, so a new ABI is covered without a change.
 
 use cloneabi_arch::abi::LegacyCloneArg;
 use cloneabi_arch::{Arch, Endian, Sysno};
 use cloneabi_suites::catalog::case_by_id;
 use cloneabi_suites::lower::lower;
 use cloneabi_suites::program::{Blob, CallKind, Target};
-use rstest::rstest;
+use libtest_mimic::{Arguments, Trial};
+
+#[path = "support/trial.rs"]
+mod support;
+use support::trial;
 
 fn u64_at(bytes: &[u8], off: usize, endian: Endian) -> u64 {
     let b: [u8; 8] = bytes[off..off + 8].try_into().unwrap();
@@ -15,17 +20,7 @@ fn u64_at(bytes: &[u8], off: usize, endian: Endian) -> u64 {
     }
 }
 
-#[rstest]
-fn clone3_struct_is_in_target_byte_order(
-    #[values(
-        Arch::X86_64,
-        Arch::Aarch64,
-        Arch::S390x,
-        Arch::Powerpc64le,
-        Arch::Powerpc64
-    )]
-    arch: Arch,
-) {
+fn clone3_struct_is_in_target_byte_order(arch: Arch) {
     let c = case_by_id("exit_signal.sigusr2").unwrap();
     let p = lower(&c, arch);
     assert_eq!(p.call, CallKind::Clone3);
@@ -37,17 +32,7 @@ fn clone3_struct_is_in_target_byte_order(
     );
 }
 
-#[rstest]
-fn legacy_arguments_follow_the_arch_order(
-    #[values(
-        Arch::X86_64,
-        Arch::Aarch64,
-        Arch::S390x,
-        Arch::Powerpc64le,
-        Arch::Powerpc64
-    )]
-    arch: Arch,
-) {
+fn legacy_arguments_follow_the_arch_order(arch: Arch) {
     let c = case_by_id("legacy.order.tids_and_tls").unwrap();
     let p = lower(&c, arch);
     let order = arch.abi().legacy_clone.order();
@@ -75,7 +60,6 @@ fn legacy_arguments_follow_the_arch_order(
     assert_eq!(fix(Target::StackBase), Some(pos(LegacyCloneArg::Stack)));
 }
 
-#[test]
 fn ppc64_arm64_and_s390x_use_the_backwards_orders() {
     use LegacyCloneArg::*;
     assert_eq!(
@@ -92,7 +76,6 @@ fn ppc64_arm64_and_s390x_use_the_backwards_orders() {
     );
 }
 
-#[test]
 fn pid_max_relative_pids_become_fixups() {
     let c = case_by_id("set_tid.depth.03").unwrap();
     let p = lower(&c, Arch::S390x);
@@ -110,7 +93,6 @@ fn pid_max_relative_pids_become_fixups() {
 
 /// The child skips /proc reads no check asks for; every check the model can derive for a
 /// case, on any arch, kernel and nesting level, must find its data observed.
-#[test]
 fn every_check_finds_its_observation_requested() {
     use cloneabi_arch::KernelVersion;
     use cloneabi_suites::catalog::all_cases;
@@ -161,7 +143,6 @@ fn every_check_finds_its_observation_requested() {
     assert!(checked > 1000, "only {checked} checks seen");
 }
 
-#[test]
 fn cases_that_change_the_caller_get_a_process_of_their_own() {
     let depth = lower(&case_by_id("set_tid.depth.02").unwrap(), Arch::X86_64);
     assert!(depth.own_process, "setup steps unshare and fork");
@@ -188,4 +169,76 @@ fn cases_that_change_the_caller_get_a_process_of_their_own() {
         Arch::X86_64,
     );
     assert!(thread.own_process && !thread.setup_reusable);
+}
+
+/// The 2^32 of a pointer at or above 4 GiB travels as a fix-up addend: the payload adds it in
+/// 64 bits to the address it substitutes.
+fn above_4g_pointers_are_fixup_addends(arch: Arch) {
+    let addend = |id: &str, t: Target| {
+        let p = lower(&case_by_id(id).unwrap(), arch);
+        p.fixups
+            .iter()
+            .find(|f| f.target == t && f.blob == Blob::Args)
+            .map(|f| (f.addend, f.width))
+    };
+    let want = Some((1 << 32, 8));
+    assert_eq!(
+        addend("outputs.parent_settid.above_4g", Target::ParentTidSlot),
+        want
+    );
+    assert_eq!(
+        addend("outputs.child_settid.above_4g", Target::ChildTidSlot),
+        want
+    );
+    assert_eq!(addend("outputs.pidfd.above_4g", Target::PidfdSlot), want);
+    assert_eq!(
+        addend("set_tid.pointer.above_4g", Target::SetTidArray),
+        want
+    );
+    assert_eq!(addend("stack.region_above_4g", Target::StackBase), want);
+}
+
+/// A per-ABI test: its name and body.
+type AbiTest = (&'static str, fn(Arch));
+
+fn main() {
+    let mut trials: Vec<Trial> = vec![
+        trial(
+            "lower::ppc64_arm64_and_s390x_use_the_backwards_orders".into(),
+            ppc64_arm64_and_s390x_use_the_backwards_orders,
+        ),
+        trial(
+            "lower::pid_max_relative_pids_become_fixups".into(),
+            pid_max_relative_pids_become_fixups,
+        ),
+        trial(
+            "lower::every_check_finds_its_observation_requested".into(),
+            every_check_finds_its_observation_requested,
+        ),
+        trial(
+            "lower::cases_that_change_the_caller_get_a_process_of_their_own".into(),
+            cases_that_change_the_caller_get_a_process_of_their_own,
+        ),
+    ];
+    for arch in Arch::ALL {
+        let t = arch.triple();
+        let per_abi: [AbiTest; 3] = [
+            (
+                "clone3_struct_is_in_target_byte_order",
+                clone3_struct_is_in_target_byte_order,
+            ),
+            (
+                "legacy_arguments_follow_the_arch_order",
+                legacy_arguments_follow_the_arch_order,
+            ),
+            (
+                "above_4g_pointers_are_fixup_addends",
+                above_4g_pointers_are_fixup_addends,
+            ),
+        ];
+        for (name, f) in per_abi {
+            trials.push(trial(format!("lower::{t}::{name}"), move || f(arch)));
+        }
+    }
+    libtest_mimic::run(&Arguments::from_args(), trials).exit();
 }

@@ -29,59 +29,6 @@ fn outcome(id: &str, arch: Arch, kernel: (u32, u32, u32)) -> String {
 }
 
 #[rstest]
-#[case("sizes.zero", "EINVAL")]
-#[case("sizes.below_ver0_56", "EINVAL")]
-#[case("sizes.ver0", "ok")]
-#[case("sizes.ver2_plus_8.zero_tail", "ok")]
-#[case("sizes.ver2_plus_8.nonzero_tail", "E2BIG")]
-#[case("sizes.ver2_plus_16.nonzero_tail", "E2BIG")]
-#[case("sizes.page", "ok")]
-#[case("sizes.page_plus_8", "E2BIG")]
-#[case("sizes.tail_into_unmapped_page", "EFAULT")]
-#[case("sizes.struct_into_unmapped_page", "EFAULT")]
-#[case("sizes.args_null", "EFAULT")]
-#[case("sizes.args_null.huge_size", "E2BIG")]
-#[case("sizes.args_null.size_zero", "EINVAL")]
-#[case("exit_signal.sig_64", "ok")]
-#[case("exit_signal.sig_65", "EINVAL")]
-#[case("exit_signal.high_32_bits", "EINVAL")]
-#[case("flags.bit.22.clone_detached", "EINVAL")]
-#[case("flags.bit.12.clone_pidfd", "EFAULT")]
-#[case("flags.bit.33.clone_into_cgroup", "EBADF")]
-#[case("flags.bit.40.unassigned", "EINVAL")]
-#[case("flags.combo.pidfd_parent_settid_same", "EINVAL")]
-#[case("flags.combo.newipc_sysvsem", "EINVAL")]
-#[case("flags.combo.parent_from_ns_init", "EINVAL")]
-#[case("flags.combo.newpid_after_unshare_newpid", "EINVAL")]
-#[case("set_tid.value.in_use", "EEXIST")]
-#[case("set_tid.newpid.not_one", "EINVAL")]
-#[case("set_tid.unshared.no_reaper", "EINVAL")]
-#[case("set_tid.array.zero.size_33", "EINVAL")]
-#[case("set_tid.nested.newpid_more_than_levels", "EINVAL")]
-#[case("set_tid.depth.32", "ok")]
-#[case("caps.set_tid.pid1_no_caps", "EPERM")]
-#[case("caps.set_tid.range_before_caps", "EINVAL")]
-#[case("caps.userns.own_pidns_pid1", "ok")]
-#[case("caps.userns.outer_level_denied", "EPERM")]
-#[case("caps.newpid.no_sys_admin.set_tid", "EPERM")]
-#[case("legacy.pidfd_with_parent_settid", "EINVAL")]
-#[case("legacy.detached_ignored", "ok")]
-fn predicted_on_6_1(
-    #[case] id: &str,
-    #[case] want: &str,
-    #[values(
-        Arch::X86_64,
-        Arch::Aarch64,
-        Arch::S390x,
-        Arch::Powerpc64le,
-        Arch::Powerpc64
-    )]
-    arch: Arch,
-) {
-    assert_eq!(outcome(id, arch, (6, 1, 0)), want, "{id} on {arch}");
-}
-
-#[rstest]
 #[case("caps.set_tid.checkpoint_restore_only", (5, 8, 0), "EPERM")]
 #[case("caps.set_tid.checkpoint_restore_only", (5, 9, 0), "ok")]
 #[case("flags.combo.pidfd_thread", (6, 8, 0), "EINVAL")]
@@ -258,62 +205,6 @@ fn rule(id: &str, arch: Arch, kernel: (u32, u32, u32)) -> String {
         Expectation::Errno { rule, .. } => rule,
         other => panic!("{id} on {kernel:?}: {other:?}"),
     }
-}
-
-/// Bits 34-37 are unknown flags before 7.1 (6.12 source), and follow their own rules from it
-/// (7.2, 7.3 source): the outcome on 6.12, then on 7.3.
-#[rstest]
-#[case("flags.bit.34.clone_autoreap", "EINVAL", "EINVAL")]
-#[case("flags.bit.35.clone_nnp", "EINVAL", "ok")]
-#[case("flags.bit.36.clone_pidfd_autokill", "EINVAL", "EINVAL")]
-#[case("flags.bit.37.clone_empty_mntns", "EINVAL", "ok")]
-#[case("flags.bit.38.unassigned", "EINVAL", "EINVAL")]
-#[case("flags.autoreap.without_pidfd", "EINVAL", "ok")]
-#[case("flags.autoreap.pidfd", "EINVAL", "ok")]
-#[case("flags.autoreap.exit_signal_sigchld", "EINVAL", "EINVAL")]
-#[case("flags.autoreap.exit_signal_65", "EINVAL", "EINVAL")]
-#[case("flags.autoreap.parent", "EINVAL", "EINVAL")]
-#[case("flags.autoreap.thread", "EINVAL", "EINVAL")]
-#[case("flags.autoreap.newns_fs", "EINVAL", "EINVAL")]
-#[case("flags.autoreap.newpid", "EINVAL", "ok")]
-#[case("caps.autoreap.no_caps", "EINVAL", "ok")]
-#[case("flags.nnp.autoreap_pidfd", "EINVAL", "ok")]
-#[case("flags.nnp.thread", "EINVAL", "EINVAL")]
-#[case("flags.nnp.parent", "EINVAL", "ok")]
-#[case("caps.nnp.no_caps", "EINVAL", "ok")]
-#[case("flags.autokill.close_kills", "EINVAL", "ok")]
-#[case("flags.autokill.without_pidfd", "EINVAL", "EINVAL")]
-#[case("flags.autokill.without_autoreap", "EINVAL", "EINVAL")]
-#[case("flags.autokill.thread", "EINVAL", "EINVAL")]
-#[case("caps.autokill.no_caps", "EINVAL", "EPERM")]
-#[case("caps.autokill.no_caps.thread", "EINVAL", "EINVAL")]
-#[case("caps.autokill.no_caps.without_autoreap", "EINVAL", "EINVAL")]
-#[case("caps.autokill.newuser_no_caps", "EINVAL", "EPERM")]
-#[case("caps.autokill.nnp_no_caps", "EINVAL", "ok")]
-#[case("caps.autokill.without_nnp_with_cap", "EINVAL", "ok")]
-#[case("flags.empty_mntns.mounts", "EINVAL", "ok")]
-#[case("flags.empty_mntns.fs", "EINVAL", "EINVAL")]
-#[case("caps.empty_mntns.no_sys_admin", "EINVAL", "EPERM")]
-#[case("caps.empty_mntns.newuser_no_caps", "EINVAL", "ok")]
-fn the_7_1_flags(
-    #[case] id: &str,
-    #[case] on_6_12: &str,
-    #[case] on_7_3: &str,
-    #[values(Arch::X86_64, Arch::Aarch64, Arch::S390x, Arch::Powerpc64le)] arch: Arch,
-) {
-    assert_eq!(outcome(id, arch, (6, 12, 0)), on_6_12, "{id} on 6.12");
-    assert_eq!(outcome(id, arch, (7, 0, 0)), on_6_12, "{id} on 7.0");
-    assert_eq!(outcome(id, arch, (7, 1, 0)), on_7_3, "{id} on 7.1");
-    assert_eq!(outcome(id, arch, (7, 3, 4)), on_7_3, "{id} on 7.3");
-    // 6.12 refuses the unknown bit, unless its valid_signal() test (before
-    // clone3_args_valid there) comes first.
-    let bad_signal = case(id).clone3().is_some_and(|c| c.exit_signal > 64);
-    let want = if bad_signal {
-        "exit_signal is not a valid signal"
-    } else {
-        "unknown flag"
-    };
-    assert_eq!(rule(id, arch, (6, 12, 0)), want, "{id}");
 }
 
 /// Where 6.12 and 7.3 both say EINVAL, the rule that says it differs: the new rule is the

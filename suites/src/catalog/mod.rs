@@ -3,6 +3,7 @@
 mod autoreap;
 mod caps;
 mod cgroup;
+mod compat;
 mod exit_signal;
 mod flags;
 mod legacy;
@@ -12,7 +13,7 @@ mod sighand;
 mod sizes;
 mod stack;
 
-use crate::case::{Call, Case, Clone3Call, Concern, LegacyCall, StackSpec, Step};
+use crate::case::{Call, Case, Clone3Call, Concern, LegacyCall, Scope, StackSpec, Step};
 use crate::program::Behavior;
 
 /// Child stack size the cases map.
@@ -32,6 +33,7 @@ pub fn all_cases() -> Vec<Case> {
     cases.extend(cgroup::cases());
     cases.extend(sighand::cases());
     cases.extend(legacy::cases());
+    cases.extend(compat::cases());
     cases
 }
 
@@ -55,6 +57,7 @@ pub(crate) fn case(concern: Concern, rest: &str, summary: &str) -> Spec {
             steps: Vec::new(),
             call: Call::Clone3(Clone3Call::default()),
             behavior: Behavior::default(),
+            scope: Scope::AllAbis,
         },
     }
 }
@@ -67,6 +70,12 @@ impl Spec {
 
     pub fn step(mut self, step: Step) -> Self {
         self.case.steps.push(step);
+        self
+    }
+
+    /// Limits the case to ABIs whose pointers are 32 bits.
+    pub fn pointers32(mut self) -> Self {
+        self.case.scope = Scope::Pointers32;
         self
     }
 

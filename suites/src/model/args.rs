@@ -45,7 +45,7 @@ fn ptr_word(p: Ptr) -> u64 {
         Ptr::Null => 0,
         Ptr::Literal(v) => v,
         // Payload addresses are never zero.
-        Ptr::Slot(_) | Ptr::TlsArea(_) | Ptr::Unmapped => 1,
+        Ptr::Slot(_) | Ptr::TlsArea(_) | Ptr::Unmapped | Ptr::SlotPlus4G(_) => 1,
     }
 }
 
@@ -53,7 +53,8 @@ fn ptr_word(p: Ptr) -> u64 {
 fn words(call: &Clone3Call) -> [u64; 11] {
     let (set_tid, set_tid_size) = match &call.set_tid {
         SetTidSpec::Null { size } => (0, *size),
-        SetTidSpec::Pids(p) => (1, p.len() as u64),
+        SetTidSpec::Pids(p) | SetTidSpec::PidsPlus4G(p) => (1, p.len() as u64),
+        SetTidSpec::Literal { addr, size } => (*addr, *size),
         SetTidSpec::Filled { len, .. } => (1, u64::from(*len)),
         SetTidSpec::Unmapped { size } => (1, *size),
     };
@@ -164,6 +165,25 @@ pub(crate) fn clone3_entry(call: &Clone3Call, env: &ModelEnv) -> Result<KernelAr
         match &call.set_tid {
             SetTidSpec::Unmapped { .. } => {
                 return Err((EFAULT, "copying the set_tid array faults".into()))
+            }
+            // copy_clone_args_from_user() reads the array through u64_to_user_ptr(set_tid):
+            // the whole 64-bit member on every ABI, compat ones included (clone3 has no
+            // compat entry: compat tables point at sys_clone3 itself, 6.1 and 7.3). access_ok()
+            // compares with the 64-bit TASK_SIZE_MAX, not a compat task's TASK_SIZE
+            // (asm-generic/access_ok.h; x86's USER_PTR_MAX in 7.3), so the copy itself faults:
+            // nothing is mapped at or above 4 GiB in a process with 32-bit pointers, and the
+            // catalog passes these pointers only there (`Scope::Pointers32`).
+            SetTidSpec::PidsPlus4G(_) => {
+                return Err((
+                    EFAULT,
+                    "copying the set_tid array faults: its pointer lies at or above 4 GiB and is not cut to 32 bits".into(),
+                ))
+            }
+            SetTidSpec::Literal { .. } => {
+                return Err((
+                    EFAULT,
+                    "copying the set_tid array faults: nothing is mapped at its address".into(),
+                ))
             }
             SetTidSpec::Pids(p) => p.iter().map(|v| resolve_pid(*v, env)).collect(),
             SetTidSpec::Filled { value, len } => vec![i64::from(*value); *len as usize],

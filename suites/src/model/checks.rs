@@ -117,6 +117,21 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
             return vec![Check::ChildKilled(11)];
         }
     }
+    // The kernel keeps the whole 64-bit stack member: clone3_stack_valid() tests it with
+    // access_ok() against the 64-bit TASK_SIZE_MAX, for a compat task too (6.1, 7.3), and
+    // copy_thread() hands stack + stack_size to the child as its 64-bit SP. A CPU in a 32-bit
+    // mode forms stack addresses from the low half; one in long mode (x32) from all of it,
+    // where a process with 32-bit pointers has nothing mapped above 4 GiB.
+    let sp_bits = env.arch.abi().stack.sp_bits;
+    let child_sp = |top: u64| match sp_bits {
+        64 => top,
+        bits => top & ((1 << bits) - 1),
+    };
+    if let (StackSpec::Region { offset, .. }, false) = (k.stack, k.legacy) {
+        if offset != 0 && child_sp(offset.wrapping_add(k.stack_size)) >> 32 != 0 {
+            return vec![Check::ChildKilled(11)];
+        }
+    }
     let mut checks = vec![Check::ChildRan];
     // CLONE_AUTOREAP: the kernel reaps the child; the caller sees its end only through a pidfd.
     let autoreap = f & CLONE_AUTOREAP != 0;
@@ -152,13 +167,15 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     }
     match (k.stack, k.legacy) {
         (StackSpec::Region { offset, .. }, true) => checks.push(Check::ChildSp { offset }),
-        (StackSpec::Region { .. }, false) => {
-            let offset = if super::gates::STACK_VALIDATED.present(env) {
+        (StackSpec::Region { offset, .. }, false) => {
+            let size = if super::gates::STACK_VALIDATED.present(env) {
                 k.stack_size
             } else {
                 0
             };
-            checks.push(Check::ChildSp { offset });
+            checks.push(Check::ChildSp {
+                offset: child_sp(offset.wrapping_add(size)),
+            });
         }
         _ => {}
     }
@@ -216,8 +233,15 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
             (false, false) => {}
         }
     }
+    // A pointer to a slot's address plus 2^32 (a process with 32-bit pointers) names memory
+    // that is not mapped: the kernel's write faults, and put_user() faults are ignored in
+    // kernel_clone() (parent_tid), schedule_tail() (child_tid) and mm_release() (the cleared
+    // child_tid), the same code on the native and the compat path (6.1, 7.3). Nothing may
+    // appear at the slot, the address a cut to 32 bits would hit.
     for s in [SlotKind::Pidfd, SlotKind::ParentTid, SlotKind::ChildTid] {
-        let used = [k.pidfd, k.parent_tid, k.child_tid].contains(&Ptr::Slot(s));
+        let used = [k.pidfd, k.parent_tid, k.child_tid]
+            .iter()
+            .any(|p| p.slot() == Some(s));
         if used && !written.contains(&s) {
             checks.push(Check::SlotUntouched(s));
         }

@@ -140,6 +140,9 @@ fn kernel_clone(
 
 /// A reason the target cannot judge this case, if any. Every reason names what is missing.
 fn environment_gap(case: &Case, env: &ModelEnv) -> Option<String> {
+    if let Some(reason) = case.scope.gap(env.arch) {
+        return Some(reason);
+    }
     if case.creates_cgroup() && env.cgroup2_errno != 0 {
         return Some(format!(
             "cgroup2 is not usable here (mounting it or creating the run directory failed with {}): \

@@ -191,7 +191,7 @@ fn copy_thread(k: &KernelArgs, env: &ModelEnv) -> Stage {
                 EINVAL,
                 "CLONE_SETTLS user_desc with entry_number 0, not a TLS slot (do_set_thread_area)",
             ),
-            Ptr::Null | Ptr::Unmapped | Ptr::Literal(_) => fail(
+            Ptr::Null | Ptr::Unmapped | Ptr::Literal(_) | Ptr::SlotPlus4G(_) => fail(
                 EFAULT,
                 "CLONE_SETTLS user_desc unreadable (do_set_thread_area copy_from_user)",
             ),
