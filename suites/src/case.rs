@@ -228,6 +228,9 @@ pub enum Step {
     },
     /// Create a cgroup2 directory for the case.
     Cgroup,
+    /// Run the rest of the case in a child made with CLONE_AUTOREAP: the caller is itself a
+    /// process the kernel reaps (`signal->autoreap`).
+    AutoreapedCaller,
 }
 
 /// The ABIs a case means something on.
@@ -308,6 +311,13 @@ impl Case {
             Step::KeepCaps { caps } => Some(*caps),
             _ => None,
         })
+    }
+
+    /// Whether the call is made by a process that was itself created with CLONE_AUTOREAP.
+    pub fn caller_is_autoreaped(&self) -> bool {
+        self.steps
+            .iter()
+            .any(|s| matches!(s, Step::AutoreapedCaller))
     }
 
     pub fn creates_cgroup(&self) -> bool {

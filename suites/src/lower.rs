@@ -100,6 +100,7 @@ fn lower_steps(case: &Case) -> Vec<SetupOp> {
             Step::Cgroup => ops.push(SetupOp::CgroupMkdir {
                 name: cgroup_dir_name(&case.id),
             }),
+            Step::AutoreapedCaller => ops.push(SetupOp::AutoreapInto),
         }
     }
     ops
@@ -129,8 +130,9 @@ pub fn observations(case: &Case) -> Observe {
 }
 
 /// Whether the call can leave the caller changed or damaged: a child the case expects to be
-/// a thread or a CLONE_PARENT child (`no_reap`) is not the caller's to reap, and a CLONE_VM
-/// child without a stack region of its own runs on the caller's stack. (A thread or
+/// a thread or a CLONE_PARENT child (`no_reap`) is not the caller's to reap, a CLONE_VM
+/// child without a stack region of its own runs on the caller's stack, and `caller_exits`
+/// makes the caller a child subreaper. (A thread or
 /// CLONE_PARENT child the case expects to be refused may share a process: if the kernel
 /// makes it anyway, the payload finds it is not its own to reap and waits for its report.)
 fn call_may_mark_caller(case: &Case) -> bool {
@@ -139,7 +141,7 @@ fn call_may_mark_caller(case: &Case) -> bool {
         Call::Legacy(l) => (l.flags, l.stack),
     };
     let own_stack = matches!(stack, StackSpec::Region { .. });
-    case.behavior.no_reap || (flags & CLONE_VM != 0 && !own_stack)
+    case.behavior.no_reap || case.behavior.caller_exits || (flags & CLONE_VM != 0 && !own_stack)
 }
 
 /// Whether the case needs a case process of its own (see [`Program::own_process`]): its
@@ -153,7 +155,8 @@ pub fn needs_own_process(case: &Case) -> bool {
 pub fn setup_reusable(case: &Case) -> bool {
     // An unshared pid namespace without its init is used up by the call: its first child
     // becomes the init, and once that exits the namespace takes no more. A cgroup step
-    // creates a directory named after the case.
+    // creates a directory named after the case. An autoreaped caller is not passed on: a
+    // chain would keep its waiting parent for every later case, and no two cases share it.
     let steps_stay = case.steps.iter().all(|s| {
         matches!(
             s,

@@ -173,4 +173,8 @@ pub struct Observation {
     /// child was closed (0: still running).
     #[serde(default)]
     pub other_close_poll: Option<i32>,
+    /// `child_thread`: 1 when the child's thread saw the child a zombie before it exited, 0
+    /// when it never did (it gave up), -errno when the child could not start it.
+    #[serde(default)]
+    pub child_thread: Option<i32>,
 }

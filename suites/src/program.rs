@@ -130,6 +130,10 @@ pub enum SetupOp {
     CgroupWrite { path: String, content: String },
     /// Open a directory that is not a cgroup (the `DirFd` target).
     OpenDir { path: String },
+    /// `clone3(CLONE_AUTOREAP|CLONE_PIDFD)`, fork-like: the parent waits for the child's end
+    /// through the pidfd and exits with its status, the child carries on with the remaining
+    /// steps (it is a process the kernel reaps itself, with `signal->autoreap` set).
+    AutoreapInto,
 }
 
 /// What the parent and child do around the call (bit set on the wire).
@@ -165,6 +169,16 @@ pub struct Behavior {
     /// lines of its mountinfo (its own /proc; the child may have none).
     #[serde(default)]
     pub read_child_mounts: bool,
+    /// The call is made by a process the case process forks for it (sharing its memory and
+    /// descriptors), which exits right after the call; the case process, a child subreaper,
+    /// adopts the child and does everything else. The child, which must hold, reads its
+    /// ppid again once released.
+    #[serde(default)]
+    pub caller_exits: bool,
+    /// Before it reports ready, the child starts a thread and then exits first (a thread
+    /// exit, not exit_group); the thread exits once it sees the child a zombie.
+    #[serde(default)]
+    pub child_thread: bool,
 }
 
 /// What the child reports beyond its ids, SP, TLS and namespace links (which it always

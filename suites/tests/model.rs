@@ -270,6 +270,82 @@ fn the_7_1_flags_effects_are_checked() {
     assert!(!empty.iter().any(|c| matches!(c, Check::Namespaces { .. })));
 }
 
+/// A caller that is itself autoreaped: the setup needs CLONE_AUTOREAP, so a kernel without
+/// it skips the case, naming that; from 7.1 its CLONE_PARENT is refused (copy_process(),
+/// before copy_namespaces()' capability test) and its other children are ordinary ones.
+#[rstest]
+fn an_autoreaped_caller(
+    #[values(Arch::X86_64, Arch::Aarch64, Arch::S390x, Arch::I386)] arch: Arch,
+) {
+    use cloneabi_suites::model::checks::Check;
+    let ids = [
+        "flags.autoreap.no_inherit",
+        "flags.autoreap.caller_parent",
+        "caps.autoreap.caller_parent.newns",
+    ];
+    for id in ids {
+        for kernel in [(6, 1, 0), (6, 12, 0), (7, 0, 0)] {
+            match predict(&case(id), &env(arch, kernel)) {
+                Expectation::Skip { reason } => {
+                    assert!(reason.contains("CLONE_AUTOREAP"), "{id}: {reason}")
+                }
+                other => panic!("{id} on {kernel:?}: {other:?}"),
+            }
+        }
+    }
+    let on_7_3 = env(arch, (7, 3, 4));
+    let parent = "CLONE_PARENT from a caller that is itself autoreaped";
+    assert_eq!(
+        rule("flags.autoreap.caller_parent", arch, (7, 3, 4)),
+        parent
+    );
+    assert_eq!(
+        rule("caps.autoreap.caller_parent.newns", arch, (7, 1, 0)),
+        parent
+    );
+    match predict(&case("flags.autoreap.no_inherit"), &on_7_3) {
+        Expectation::Success { checks } => {
+            assert!(checks.contains(&Check::ChildExited(0)), "{checks:?}");
+            assert!(checks.contains(&Check::ExitSignal(17)), "{checks:?}");
+            assert!(!checks.contains(&Check::WaitEchild), "{checks:?}");
+        }
+        other => panic!("{other:?}"),
+    }
+}
+
+/// A child whose caller exits is adopted by the case process: still autoreaped with
+/// CLONE_AUTOREAP, an ordinary child signalling SIGCHLD (whatever its exit_signal) without.
+#[test]
+fn an_adopted_child() {
+    use cloneabi_suites::model::checks::{Check, ChildEndSpec};
+    let checks = |id: &str, kernel| match predict(&case(id), &env(Arch::X86_64, kernel)) {
+        Expectation::Success { checks } => checks,
+        other => panic!("{id}: {other:?}"),
+    };
+    let autoreaped = checks("flags.autoreap.reparent", (7, 3, 4));
+    for c in [
+        Check::ChildAdopted,
+        Check::WaitEchild,
+        Check::ExitSignal(0),
+        Check::PidfdReportsEnd(ChildEndSpec::Exited(0)),
+    ] {
+        assert!(autoreaped.contains(&c), "{c:?} in {autoreaped:?}");
+    }
+    for kernel in [(6, 1, 0), (7, 3, 4)] {
+        let plain = checks("flags.autoreap.reparent.without_autoreap", kernel);
+        for c in [
+            Check::ChildAdopted,
+            Check::ChildExited(0),
+            Check::ExitSignal(17),
+        ] {
+            assert!(plain.contains(&c), "{c:?} in {plain:?}");
+        }
+    }
+    let threaded = checks("flags.autoreap.multithreaded", (7, 3, 4));
+    assert!(threaded.contains(&Check::ThreadOutlivedChild));
+    assert!(threaded.contains(&Check::WaitEchild));
+}
+
 /// Cases that tell the old check order from the new: each outcome by release, "skip" where
 /// neither source nor history says which side the release is on.
 #[rstest]

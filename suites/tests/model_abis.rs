@@ -103,6 +103,8 @@ const THE_7_1_FLAGS: &[(&str, &str, &str)] = &[
     ("flags.autoreap.thread", "EINVAL", "EINVAL"),
     ("flags.autoreap.newns_fs", "EINVAL", "EINVAL"),
     ("flags.autoreap.newpid", "EINVAL", "ok"),
+    ("flags.autoreap.reparent", "EINVAL", "ok"),
+    ("flags.autoreap.multithreaded", "EINVAL", "ok"),
     ("caps.autoreap.no_caps", "EINVAL", "ok"),
     ("flags.nnp.autoreap_pidfd", "EINVAL", "ok"),
     ("flags.nnp.thread", "EINVAL", "EINVAL"),

@@ -143,7 +143,9 @@ pub fn encode_case(case_index: u32, p: &Program) -> Vec<u8> {
             | (b.follow_exit as u32) << 10
             | (b.close_pidfd as u32) << 11
             | (b.read_child_mounts as u32) << 12
-            | (p.observe.no_new_privs as u32) << 13,
+            | (p.observe.no_new_privs as u32) << 13
+            | (b.caller_exits as u32) << 14
+            | (b.child_thread as u32) << 15,
     );
     put_u32(&mut out, p.stack_len);
     put_u32(&mut out, p.timeout_ms);
@@ -209,6 +211,7 @@ pub fn encode_case(case_index: u32, p: &Program) -> Vec<u8> {
                 put_u32(&mut out, 7);
                 put_bytes(&mut out, path.as_bytes());
             }
+            SetupOp::AutoreapInto => put_u32(&mut out, 8),
         }
     }
     out
@@ -274,10 +277,12 @@ mod tests {
                     path: "a/cgroup.subtree_control".into(),
                     content: "+pids".into(),
                 },
+                SetupOp::AutoreapInto,
             ],
             behavior: Behavior {
                 pidfd_signal: true,
                 no_reap: true,
+                child_thread: true,
                 ..Behavior::default()
             },
             observe: Observe::ALL,
@@ -326,11 +331,11 @@ mod tests {
         assert_eq!(u32at(12), 1);
         assert_eq!(i64::from_le_bytes(c[16..24].try_into().unwrap()), -8);
         assert_eq!((u32at(24), u32at(28)), (3, 88));
-        // pidfd_signal, no_reap; nspid, cgroup, dispositions and no_new_privs observed;
-        // shared process.
+        // pidfd_signal, no_reap, child_thread; nspid, cgroup, dispositions and no_new_privs
+        // observed; shared process.
         assert_eq!(
             u32at(32),
-            1 << 1 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 9 | 1 << 13
+            1 << 1 | 1 << 4 | 1 << 5 | 1 << 6 | 1 << 9 | 1 << 13 | 1 << 15
         );
         assert_eq!((u32at(36), u32at(40)), (65536, 5000));
         // The label, then the args blob.
@@ -343,9 +348,13 @@ mod tests {
         assert_eq!(u32at(f - 4), 1);
         assert_eq!(&c[f..f + 4], &[0, 8, 8, 0]);
         assert_eq!(i64::from_le_bytes(c[f + 8..f + 16].try_into().unwrap()), -1);
-        assert_eq!(u32at(f + 16), 2);
+        assert_eq!(u32at(f + 16), 3);
         assert_eq!(u32at(f + 20), 2);
         assert_eq!(u32at(f + 24), 6);
+        // Op 6's two strings ("a/cgroup.subtree_control", "+pids"), then op 8 alone.
+        let op8 = f + 28 + 4 + 24 + 4 + 5;
+        assert_eq!(u32at(op8), 8);
+        assert_eq!(c.len(), op8 + 4);
     }
 
     #[test]

@@ -28,7 +28,8 @@
 //!      str cgroup; u64 ns[8]; opt<i32> no_new_privs;
 //!    u8 timed_out; u64 duration_us;
 //!    opt<i32 poll, i32 info, u64 mask, i32 exit_code> pidfd_exit; opt<i32> wait_errno;
-//!    opt<u64 mnt_ns, i32 mounts> child_mounts; opt<i32> other_close_poll
+//!    opt<u64 mnt_ns, i32 mounts> child_mounts; opt<i32> other_close_poll;
+//!    opt<i32> child_thread
 //! L  UTF-8 text
 //! E  u32 number of cases run
 //! ```
@@ -599,6 +600,8 @@ fn encode_observation(w: &mut Writer, o: &Observation) {
     w.i32(m.mounts);
     w.u8(o.other_close_poll.is_some() as u8);
     w.i32(o.other_close_poll.unwrap_or(0));
+    w.u8(o.child_thread.is_some() as u8);
+    w.i32(o.child_thread.unwrap_or(0));
 }
 
 fn decode_observation(r: &mut Reader) -> Result<Observation, String> {
@@ -717,6 +720,11 @@ fn decode_observation(r: &mut Reader) -> Result<Observation, String> {
             let v = r.i32()?;
             has.then_some(v)
         },
+        child_thread: {
+            let has = r.flag()?;
+            let v = r.i32()?;
+            has.then_some(v)
+        },
     })
 }
 
@@ -804,6 +812,7 @@ mod tests {
                 mounts: -2,
             }),
             other_close_poll: Some(0),
+            child_thread: Some(-11),
         }
     }
 

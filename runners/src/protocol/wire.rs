@@ -3,7 +3,7 @@
 //! sides cannot disagree. Plain constants only: build.rs compiles this file too.
 
 /// Version of the batch format and of the record bodies.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// The first 8 bytes of every batch.
 pub const BATCH_MAGIC: &str = "CLNEABI1";

@@ -2,7 +2,8 @@
 //! CLONE_EMPTY_MNTNS: their rules with THREAD, PARENT, PIDFD, NEWNS|FS, exit_signal and
 //! capabilities, their effects, and the counterparts of the kernel's own tests
 //! (tools/testing/selftests/pidfd/pidfd_autoreap_test.c, read in linux-source-7.3). On a
-//! kernel without the flags every one of them is EINVAL (an unknown flag).
+//! kernel without the flags every call with one of them is EINVAL (an unknown flag), and a
+//! case whose caller must itself be a CLONE_AUTOREAP child is skipped.
 
 use super::{case, own_stack};
 use crate::case::{Case, Clone3Call, Concern, Ptr, SlotKind, Step};
@@ -86,6 +87,69 @@ pub(super) fn cases() -> Vec<Case> {
         .origin(selftest!("autoreap_no_new_privs_unset"))
         .behavior(|b| b.follow_exit = true)
         .clone3(|c| autoreaped(c, CLONE_AUTOREAP | CLONE_PIDFD)),
+        case(
+            Flags,
+            "autoreap.reparent",
+            "an autoreaped child whose parent exits is adopted by a subreaper and still autoreaped",
+        )
+        .origin(selftest!("autoreap_reparent"))
+        .behavior(|b| {
+            b.caller_exits = true;
+            b.child_holds = true;
+            b.follow_exit = true;
+        })
+        .clone3(|c| autoreaped(c, CLONE_AUTOREAP | CLONE_PIDFD)),
+        case(
+            Flags,
+            "autoreap.reparent.without_autoreap",
+            "without CLONE_AUTOREAP the subreaper that adopts the child reaps it, and gets SIGCHLD",
+        )
+        .behavior(|b| {
+            b.caller_exits = true;
+            b.child_holds = true;
+        })
+        .clone3(|c| autoreaped(c, CLONE_PIDFD)),
+        case(
+            Flags,
+            "autoreap.multithreaded",
+            "an autoreaped child that exits before its thread is reaped once the thread exits",
+        )
+        .origin(selftest!("autoreap_multithreaded"))
+        .behavior(|b| {
+            b.child_thread = true;
+            b.follow_exit = true;
+        })
+        .clone3(|c| autoreaped(c, CLONE_AUTOREAP | CLONE_PIDFD)),
+        case(
+            Flags,
+            "autoreap.no_inherit",
+            "a child of an autoreaped process is an ordinary child: its parent reaps it",
+        )
+        .origin(selftest!("autoreap_no_inherit"))
+        .step(Step::AutoreapedCaller)
+        .clone3(|_| {}),
+        case(
+            Flags,
+            "autoreap.caller_parent",
+            "CLONE_PARENT from a caller that is itself autoreaped",
+        )
+        .step(Step::AutoreapedCaller)
+        .clone3(|c| {
+            // clone3 takes CLONE_PARENT only with exit_signal 0 (clone3_args_valid()).
+            c.flags = CLONE_PARENT;
+            c.exit_signal = 0;
+        }),
+        case(
+            Caps,
+            "autoreap.caller_parent.newns",
+            "CLONE_PARENT from an autoreaped caller is refused (EINVAL) before a missing capability (EPERM)",
+        )
+        .step(NO_CAPS)
+        .step(Step::AutoreapedCaller)
+        .clone3(|c| {
+            c.flags = CLONE_PARENT | CLONE_NEWNS;
+            c.exit_signal = 0;
+        }),
         case(
             Flags,
             "autoreap.exit_signal_65",
@@ -326,6 +390,9 @@ mod tests {
             "autoreap_rejects_thread",
             "autoreap_basic",
             "autoreap_signaled",
+            "autoreap_reparent",
+            "autoreap_multithreaded",
+            "autoreap_no_inherit",
             "nnp_sets_no_new_privs",
             "nnp_rejects_thread",
             "autoreap_no_new_privs_unset",

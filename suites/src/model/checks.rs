@@ -69,6 +69,10 @@ pub enum Check {
     MountNsEmpty,
     /// Closing a pidfd other than the clone3 one leaves the child running.
     SurvivesOtherPidfdClose,
+    /// Once its caller exited, the child's parent is the case process (a child subreaper).
+    ChildAdopted,
+    /// The child's thread outlived it: it saw the child a zombie before it exited itself.
+    ThreadOutlivedChild,
 }
 
 /// How a child ended, as a wait status says it.
@@ -154,8 +158,11 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     } else if !case.behavior.no_reap {
         checks.push(Check::ChildExited(0));
         // do_notify_parent() sends only a valid signal; legacy clone() could set any byte
-        // until kernel_clone() tested it.
-        let sent = if k.exit_signal <= NSIG {
+        // until kernel_clone() tested it. A child whose parent exited signals its new one
+        // with SIGCHLD (reparent_leader() in kernel/exit.c resets exit_signal).
+        let sent = if case.behavior.caller_exits {
+            SIGCHLD
+        } else if k.exit_signal <= NSIG {
             k.exit_signal
         } else {
             0
@@ -248,6 +255,12 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     }
     if case.behavior.pidfd_signal {
         checks.push(Check::PidfdSignalDelivered);
+    }
+    if case.behavior.caller_exits && !case.behavior.no_reap {
+        checks.push(Check::ChildAdopted);
+    }
+    if case.behavior.child_thread {
+        checks.push(Check::ThreadOutlivedChild);
     }
     if case.behavior.cleartid_waiter && clears {
         checks.push(Check::CleartidWoke);
@@ -413,6 +426,8 @@ impl Check {
             Check::SurvivesOtherPidfdClose => {
                 "closing another pidfd leaves the child running".into()
             }
+            Check::ChildAdopted => "the case process adopts the child when its caller exits".into(),
+            Check::ThreadOutlivedChild => "the child's thread outlives it".into(),
         }
     }
 
@@ -576,6 +591,17 @@ impl Check {
                 let got = child.and_then(|c| c.no_new_privs);
                 (got != Some(*v)).then(|| format!("no_new_privs {got:?}"))
             }
+            Check::ChildAdopted => {
+                let ppid = child.map(|c| c.ppid);
+                (ppid != Some(obs.caller_pid)).then(|| {
+                    format!(
+                        "child's ppid {ppid:?} after its caller exited, case process {}",
+                        obs.caller_pid
+                    )
+                })
+            }
+            Check::ThreadOutlivedChild => (obs.child_thread != Some(1))
+                .then(|| format!("the thread's report {:?}", obs.child_thread)),
             Check::SurvivesOtherPidfdClose => (obs.other_close_poll != Some(0))
                 .then(|| format!("poll after the other close: {:?}", obs.other_close_poll)),
             Check::MountNsEmpty => {

@@ -159,6 +159,14 @@ fn environment_gap(case: &Case, env: &ModelEnv) -> Option<String> {
             MAX_PID_NS_LEVEL
         ));
     }
+    // The setup makes its caller with CLONE_AUTOREAP, which such a kernel refuses.
+    if case.caller_is_autoreaped() && !gates::NEW_2026_FLAGS.present(env) {
+        return Some(
+            "the case's caller is a CLONE_AUTOREAP child, and this kernel has no CLONE_AUTOREAP \
+             (it came with 7.1)"
+                .into(),
+        );
+    }
     if !env.caller_is_admin && case.kept_caps().is_none() {
         return Some("the payload does not hold CAP_SYS_ADMIN in its own user namespace".into());
     }

@@ -94,9 +94,7 @@ pub(crate) fn copy_process(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage
 }
 
 /// copy_process()'s tests of the 7.1 flags, in its order (source: 7.2 and 7.3 kernel/fork.c,
-/// right after the CLONE_PIDFD tests). A caller that was itself created with CLONE_AUTOREAP
-/// may not use CLONE_PARENT either (EINVAL, after the CLONE_AUTOREAP tests); no case's
-/// caller is such a process.
+/// right after the CLONE_PIDFD tests).
 fn new_flag_rules(case: &Case, k: &KernelArgs) -> Stage {
     let has = |bits: u64| k.flags & bits == bits;
     if has(CLONE_AUTOREAP) {
@@ -109,6 +107,16 @@ fn new_flag_rules(case: &Case, k: &KernelArgs) -> Stage {
         if k.exit_signal != 0 {
             return fail(EINVAL, "CLONE_AUTOREAP with an exit_signal");
         }
+    }
+    // `(clone_flags & CLONE_PARENT) && current->signal->autoreap`: the caller's parent would
+    // get a child it never sees end. The flag is per thread group and not inherited (a child
+    // gets a fresh signal_struct), so only a caller made with CLONE_AUTOREAP has it. Tested
+    // before CLONE_NNP and before copy_namespaces()' capability checks.
+    if has(CLONE_PARENT) && case.caller_is_autoreaped() {
+        return fail(
+            EINVAL,
+            "CLONE_PARENT from a caller that is itself autoreaped",
+        );
     }
     if has(CLONE_NNP) && has(CLONE_THREAD) {
         return fail(EINVAL, "CLONE_NNP with CLONE_THREAD");
