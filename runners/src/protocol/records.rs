@@ -289,7 +289,12 @@ impl<B: FrameBody> RecordParser<B> {
 
     fn line(&mut self, start: usize, end: usize, out: &mut Vec<Record<B>>) {
         let raw = &self.pending[start..end];
-        match parse_line::<B>(raw) {
+        let parsed = parse_line::<B>(raw).or_else(|e| {
+            // A kernel message cut into the line: the record goes on after it.
+            let joined = rejoin(raw, &self.pending[end..]).ok_or(e.clone())?;
+            parse_line::<B>(&joined).map_err(|_| e)
+        });
+        match parsed {
             Ok(rec) => {
                 if self.seen.insert(rec.seq) {
                     if rec.body.ends_stream() {
@@ -316,6 +321,32 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
     hay.windows(needle.len()).position(|w| w == needle)
 }
 
+/// Kernel messages between the records' lines: at most this many are stepped over.
+const MAX_CUT_IN_LINES: usize = 8;
+
+/// A record line with a kernel message cut into it, put back together. The console prints a
+/// message as `[<seconds>] text` and a newline wherever the record's write was, so the line
+/// stops at a `[` (which no record holds) and the record goes on at the next line that is
+/// not itself a kernel message. `None` when `after` (the console after the line) does not
+/// hold that line yet. The checksum decides whether the result is the record.
+fn rejoin(line: &[u8], after: &[u8]) -> Option<Vec<u8>> {
+    let cut = line.iter().position(|&c| c == b'[')?;
+    let mut joined = line[..cut].to_vec();
+    let mut rest = after;
+    for _ in 0..=MAX_CUT_IN_LINES {
+        let start = rest.iter().position(|&c| c != b'\r' && c != b'\n')?;
+        rest = &rest[start..];
+        let end = rest.iter().position(|&c| c == b'\r' || c == b'\n')?;
+        let next = &rest[..end];
+        if next.first() != Some(&b'[') {
+            joined.extend_from_slice(next);
+            return Some(joined);
+        }
+        rest = &rest[end..];
+    }
+    None
+}
+
 /// Parses one candidate line (marker included, newline excluded).
 fn parse_line<B: FrameBody>(raw: &[u8]) -> Result<Record<B>, (Option<u64>, String)> {
     let text = std::str::from_utf8(raw).map_err(|_| (None, "not ASCII".to_string()))?;
@@ -323,10 +354,14 @@ fn parse_line<B: FrameBody>(raw: &[u8]) -> Result<Record<B>, (Option<u64>, Strin
     let rest = text
         .strip_prefix(RECORD_MARKER)
         .ok_or((None, "no marker".to_string()))?;
-    let fields: Vec<&str> = rest.split(' ').collect();
+    let mut fields: Vec<&str> = rest.splitn(4, ' ').collect();
     let seq = fields.first().and_then(|s| s.parse::<u64>().ok());
     if fields.len() != 4 {
         return Err((seq, format!("{} fields, expected 4", fields.len())));
+    }
+    // The checksum is 8 hex digits; a kernel message may follow it on the same line.
+    if let Some(crc) = fields[3].get(..8) {
+        fields[3] = crc;
     }
     let seq = seq.ok_or((None, "bad sequence number".to_string()))?;
     let kind = match fields[1].as_bytes() {
@@ -905,6 +940,42 @@ mod tests {
         assert!(report.missing_seqs.is_empty());
         assert!(report.corrupted.is_empty(), "{:?}", report.corrupted);
         assert_eq!(report.corrupted_total, want.len());
+    }
+
+    #[test]
+    fn a_record_whose_every_copy_a_kernel_message_cut_into_is_put_back_together() {
+        let obs = RecordBody::Observation(Box::new(observation()));
+        let line = encode_record(3, &obs);
+        let line = line.trim_end();
+        let (a, b) = line.split_at(line.len() / 3);
+        let mut s = String::new();
+        // Cut into mid-body, by two messages, with a serial console's line ends.
+        s.push_str(&format!(
+            "\r\n{a}[   11.239361] cloneabi-noise: one\r\n[   11.2394] two\r\n{b}\r\n"
+        ));
+        // After the checksum, before the line's end.
+        s.push_str(&format!(
+            "\r\n{line}[   12.161511] cloneabi-noise: three\r\n"
+        ));
+        let mut p = RecordParser::new();
+        let mut got = p.push(s.as_bytes());
+        got.extend(p.finish());
+        assert_eq!(got, vec![Record { seq: 3, body: obs }]);
+        let r = p.report();
+        assert_eq!(r.duplicates, 1, "both copies were recovered");
+        assert!(r.corrupted.is_empty());
+    }
+
+    #[test]
+    fn a_rejoined_line_must_still_match_its_checksum() {
+        let line = encode_record(0, &RecordBody::Log("first".into()));
+        let line = line.trim_end();
+        let (a, _) = line.split_at(line.len() / 2);
+        // The rest of the line never came: what follows the message is another text.
+        let s = format!("{a}[ 1.0] noise\r\n00ff 12345678\r\n");
+        let mut p = RecordParser::new();
+        assert!(p.push(s.as_bytes()).is_empty());
+        assert_eq!(p.report().corrupted.len(), 1);
     }
 
     #[test]
