@@ -34,7 +34,11 @@ pub fn render(report: &Report) -> String {
         if runs.is_empty() {
             continue;
         }
-        let _ = writeln!(out, "{arch}");
+        if arch.is_compat() {
+            let _ = writeln!(out, "{arch} (on the {} kernel)", arch.kernel_abi());
+        } else {
+            let _ = writeln!(out, "{arch}");
+        }
         let _ = writeln!(
             out,
             "  {:<12} {:<kernel_w$} {:>5} {:>5} {:>5} {:>6} {:>9}",
@@ -85,8 +89,13 @@ mod tests {
         let r = sample_report();
         let text = render(&r);
         for arch in Arch::ALL {
+            let heading = if arch.is_compat() {
+                format!("{arch} (on the {} kernel)", arch.kernel_abi())
+            } else {
+                arch.to_string()
+            };
             assert!(
-                text.lines().any(|l| l == arch.name()),
+                text.lines().any(|l| l == heading),
                 "no heading for {arch}\n{text}"
             );
         }
