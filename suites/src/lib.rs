@@ -5,6 +5,7 @@ pub mod case;
 pub mod catalog;
 pub mod errno;
 pub mod flags;
+pub mod fuzz;
 pub mod judge;
 pub mod libc_audit;
 pub mod lower;

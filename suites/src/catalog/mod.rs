@@ -16,6 +16,8 @@ mod stack;
 use crate::case::{Call, Case, Clone3Call, Concern, LegacyCall, Scope, StackSpec, Step};
 use crate::program::Behavior;
 
+pub(crate) use set_tid::chosen as chosen_pid;
+
 /// Child stack size the cases map.
 pub(crate) const STACK_LEN: u32 = 64 * 1024;
 

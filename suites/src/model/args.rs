@@ -139,6 +139,12 @@ pub(crate) fn clone3_entry(call: &Clone3Call, env: &ModelEnv) -> Result<KernelAr
             return Err((EINVAL, "set_tid without set_tid_size".into()));
         }
     }
+    if super::mutant::active(super::mutant::Mutant::SetTidCopiedFirst)
+        && set_tid_size != 0
+        && matches!(call.set_tid, SetTidSpec::Unmapped { .. })
+    {
+        return Err((EFAULT, "copying the set_tid array faults".into()));
+    }
     let exit_signal = get(4);
     if exit_signal & !CSIGNAL != 0 {
         return Err((EINVAL, "exit_signal has bits above CSIGNAL".into()));

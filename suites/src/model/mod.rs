@@ -7,6 +7,7 @@ pub mod checks;
 mod env;
 pub mod gates;
 mod legacy;
+pub mod mutant;
 mod process;
 
 pub use checks::Check;

@@ -1,0 +1,537 @@
+//! Seeded random cases over the input space `Case` can express.
+//!
+//! The stream is ChaCha8 seeded from the campaign seed, and every draw goes through a u64
+//! range (`random_range` on u64 is value-stable across platforms in rand 0.9), so the same
+//! seed gives the same cases on every host and for every target arch.
+//!
+//! Every case passes through [`sanitize`], which keeps it inside what the payload can run
+//! safely and the model can judge (the same function bounds the shrinker's candidates).
+
+use crate::case::{
+    ArgsAt, Call, Case, CgroupSpec, Clone3Call, Concern, LegacyCall, PidValue, Ptr, SetTidSpec,
+    SizeSpec, SlotKind, StackSpec, Step,
+};
+use crate::catalog::STACK_LEN;
+use crate::flags::*;
+use crate::program::{Behavior, Disposition};
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+
+/// A generator of the cases of one campaign.
+pub struct Generator {
+    rng: ChaCha8Rng,
+    seed: u64,
+    next: u64,
+}
+
+/// Flag combinations the kernel's rules pair up; drawn whole.
+const PAIRS: &[u64] = &[
+    CLONE_THREAD | CLONE_SIGHAND | CLONE_VM,
+    CLONE_SIGHAND | CLONE_VM,
+    CLONE_NEWUSER | CLONE_NEWPID,
+    CLONE_PIDFD | CLONE_PARENT_SETTID,
+    CLONE_VFORK | CLONE_VM,
+    CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID | CLONE_VM,
+    CLONE_NEWNS | CLONE_FS,
+    CLONE_NEWUSER | CLONE_FS,
+    CLONE_CLEAR_SIGHAND | CLONE_SIGHAND,
+    CLONE_NEWIPC | CLONE_SYSVSEM,
+    CLONE_PIDFD | CLONE_THREAD | CLONE_SIGHAND | CLONE_VM,
+    CLONE_PIDFD | CLONE_DETACHED,
+    CLONE_AUTOREAP | CLONE_PIDFD,
+    CLONE_PIDFD_AUTOKILL | CLONE_AUTOREAP | CLONE_PIDFD,
+    CLONE_NNP | CLONE_THREAD,
+    CLONE_EMPTY_MNTNS | CLONE_FS,
+    CLONE_PARENT | CLONE_THREAD,
+];
+
+/// u64 values with weight on the boundaries every field has.
+const BOUNDARIES: &[u64] = &[
+    0,
+    1,
+    2,
+    7,
+    8,
+    64,
+    65,
+    0xff,
+    0x100,
+    0xfff,
+    0x1000,
+    0x7fff_ffff,
+    0x8000_0000,
+    0xffff_ffff,
+    0x1_0000_0000,
+    0x1_0000_0011,
+    0x8000_0000_0000_0000,
+    0xbadc_0ded_0000_0000,
+    u64::MAX,
+];
+
+/// Kernel and non-canonical addresses for pointer members.
+const KERNEL_ADDRESSES: &[u64] = &[
+    0xffff_8000_0000_0000,
+    0xffff_ffff_8000_0000,
+    0xffff_ffff_ffff_f000,
+    0x8000_0000_0000_0000,
+    1 << 56,
+];
+
+/// Stack addresses whose outcome does not depend on the paging configuration: above every
+/// arch's user ceiling, wrapping, or in the first page (below mmap_min_addr: unmapped).
+const STACK_LITERALS: &[u64] = &[
+    0x1000,
+    0x2000,
+    0xffff_ffff_ffff_0000,
+    u64::MAX - 0xfff,
+    1 << 56,
+    1 << 63,
+];
+
+impl Generator {
+    pub fn new(seed: u64) -> Generator {
+        Generator {
+            rng: ChaCha8Rng::seed_from_u64(seed),
+            seed,
+            next: 0,
+        }
+    }
+
+    fn below(&mut self, n: u64) -> u64 {
+        self.rng.random_range(0..n)
+    }
+
+    /// True with probability `pct` percent.
+    fn chance(&mut self, pct: u64) -> bool {
+        self.below(100) < pct
+    }
+
+    fn pick<T: Copy>(&mut self, items: &[T]) -> T {
+        items[self.below(items.len() as u64) as usize]
+    }
+
+    /// Any u64, with weight on the boundaries.
+    fn any_u64(&mut self) -> u64 {
+        match self.below(10) {
+            0..=5 => self.pick(BOUNDARIES),
+            6 => 1u64 << self.below(64),
+            7 => self
+                .pick(BOUNDARIES)
+                .wrapping_add(self.below(3))
+                .wrapping_sub(1),
+            _ => self.rng.random(),
+        }
+    }
+
+    fn flags(&mut self, legacy: bool) -> u64 {
+        let defined: Vec<u64> = all()
+            .iter()
+            .filter(|f| f.value != CSIGNAL && (!legacy || f.value <= 0xffff_ffff))
+            .map(|f| f.value)
+            .collect();
+        let picks = match self.below(100) {
+            0..=19 => 0,
+            20..=49 => 1,
+            50..=74 => 2,
+            75..=89 => 3,
+            _ => 4 + self.below(3),
+        };
+        let mut flags = 0;
+        for _ in 0..picks {
+            flags |= match self.below(10) {
+                0..=5 => self.pick(&defined),
+                6 | 7 => self.pick(PAIRS),
+                8 => 1u64 << self.below(if legacy { 32 } else { 64 }),
+                _ => 1u64 << self.below(8),
+            };
+        }
+        flags
+    }
+
+    fn exit_signal(&mut self) -> u64 {
+        match self.below(100) {
+            0..=44 => SIGCHLD,
+            45..=59 => 0,
+            60..=74 => 1 + self.below(64),
+            75..=84 => self.pick(&[64, 65, 0x80, 0xf0, 0xff, 0x100]),
+            _ => self.any_u64(),
+        }
+    }
+
+    /// A pointer for a member the flags make the kernel write through (or read).
+    fn out_ptr(&mut self, used: bool, natural: SlotKind) -> Ptr {
+        if !used && self.chance(85) {
+            return Ptr::Null;
+        }
+        match self.below(100) {
+            0..=69 => Ptr::Slot(natural),
+            70..=79 => Ptr::Null,
+            80..=89 => Ptr::Unmapped,
+            _ => Ptr::Literal(self.pick(KERNEL_ADDRESSES)),
+        }
+    }
+
+    fn tls(&mut self, settls: bool) -> Ptr {
+        if !settls && self.chance(90) {
+            return Ptr::Null;
+        }
+        match self.below(10) {
+            0..=1 => Ptr::Null,
+            2..=7 => Ptr::TlsArea(0x40 * self.below(32)),
+            _ => Ptr::Literal(self.pick(KERNEL_ADDRESSES)),
+        }
+    }
+
+    fn stack(&mut self) -> (StackSpec, u64) {
+        let region = StackSpec::Region {
+            len: STACK_LEN,
+            offset: 0,
+        };
+        let len = u64::from(STACK_LEN);
+        match self.below(100) {
+            0..=44 => (StackSpec::None, 0),
+            45..=49 => (StackSpec::None, self.any_u64().max(1)),
+            50..=79 => (region, len),
+            80..=84 => (region, self.pick(&[len / 2, len - 8, len - 4, 0])),
+            _ => {
+                let addr = self.pick(STACK_LITERALS);
+                let size = match self.below(4) {
+                    0 => 0,
+                    1 => len,
+                    2 => 0x1000,
+                    _ => self.any_u64(),
+                };
+                (StackSpec::Literal(addr), size)
+            }
+        }
+    }
+
+    fn size(&mut self) -> SizeSpec {
+        match self.below(100) {
+            0..=59 => SizeSpec::Bytes(88),
+            60..=79 => SizeSpec::Bytes(self.pick(&[64, 72, 80, 96, 104, 152, 160, 256])),
+            80..=87 => {
+                let base = self.pick(&[64u64, 80, 88]);
+                SizeSpec::Bytes(base + self.below(3) - 1)
+            }
+            88..=94 => SizeSpec::PageSizePlus(self.pick(&[-8, -1, 0, 1, 8])),
+            _ => SizeSpec::Bytes(self.pick(&[0, 1, 63, 0x1_0000, 1 << 32, u64::MAX])),
+        }
+    }
+
+    fn tail(&mut self, size: SizeSpec) -> Option<(usize, u64)> {
+        let SizeSpec::Bytes(n) = size else {
+            return None;
+        };
+        if n <= 88 || n > 256 || self.chance(50) {
+            return None;
+        }
+        let mut offset = 88 + 8 * self.below((n - 88).div_ceil(8)) as usize;
+        if self.chance(15) {
+            offset += 1 + self.below(7) as usize;
+        }
+        let value = if self.chance(30) { 0 } else { self.any_u64() };
+        Some((offset, value))
+    }
+
+    fn args_at(&mut self) -> ArgsAt {
+        match self.below(100) {
+            0..=86 => ArgsAt::Normal,
+            87..=88 => ArgsAt::Null,
+            89..=91 => ArgsAt::Unmapped,
+            _ => ArgsAt::GuardAfter {
+                mapped: self.pick(&[0, 8, 63, 64, 80, 87, 88, 89, 96, 104]),
+            },
+        }
+    }
+
+    fn pid_value(&mut self, from_outer: u32, others: &[PidValue]) -> PidValue {
+        match self.below(100) {
+            0..=44 => crate::catalog::chosen_pid(from_outer),
+            45..=59 => PidValue::Literal(1),
+            60..=66 => PidValue::PidMaxMinus(0),
+            67..=71 => PidValue::PidMaxMinus(1),
+            72..=76 => PidValue::Literal(0),
+            77..=81 => PidValue::Literal(-1),
+            82..=86 if !others.is_empty() => self.pick(others),
+            87..=91 => PidValue::Literal(self.pick(&[i32::MIN, i32::MAX, 1 << 22, 1 << 30])),
+            _ => PidValue::PidMaxMinus(-1 - self.below(2) as i32),
+        }
+    }
+
+    fn set_tid(&mut self, levels_below_payload: u32) -> SetTidSpec {
+        match self.below(100) {
+            0..=49 => SetTidSpec::Null { size: 0 },
+            50..=53 => SetTidSpec::Null {
+                size: self.pick(&[1, 2, 32, 33, 1 << 32]),
+            },
+            54..=59 => SetTidSpec::Unmapped {
+                size: self.pick(&[0, 1, 2, 32, 33, 64]),
+            },
+            60..=64 => SetTidSpec::Filled {
+                value: self.pick(&[0, -1, 1]),
+                len: self.pick(&[0, 1, 2, 31, 32, 33, 64]),
+            },
+            _ => {
+                // Mostly a vector as deep as the child's pid namespaces, sometimes a level
+                // short or one too many.
+                let full = levels_below_payload + 1;
+                let depth = match self.below(10) {
+                    0..=5 => full,
+                    6 | 7 => 1 + self.below(u64::from(full)) as u32,
+                    8 => full + 1,
+                    _ => 1 + self.below(33) as u32,
+                };
+                let mut pids: Vec<PidValue> = Vec::new();
+                for i in 0..depth {
+                    // Innermost first: element i is `depth - 1 - i` levels below the outermost.
+                    let from_outer = depth - 1 - i;
+                    let v = self.pid_value(from_outer, &pids);
+                    pids.push(v);
+                }
+                SetTidSpec::Pids(pids)
+            }
+        }
+    }
+
+    fn steps(&mut self) -> Vec<Step> {
+        let mut steps = Vec::new();
+        if self.chance(25) {
+            let levels = match self.below(10) {
+                0..=6 => 1 + self.below(2) as u32,
+                7 | 8 => 3 + self.below(4) as u32,
+                _ => 7 + self.below(25) as u32,
+            };
+            steps.push(Step::NestPidNs { levels });
+        }
+        if self.chance(8) {
+            steps.push(Step::UnsharePidNs);
+        }
+        if self.chance(8) {
+            for signo in [SIGUSR1, SIGUSR2] {
+                if self.chance(60) {
+                    let disposition = self.pick(&[
+                        Disposition::Default,
+                        Disposition::Ignore,
+                        Disposition::Handler,
+                    ]);
+                    steps.push(Step::Signal {
+                        signo: signo as u32,
+                        disposition,
+                    });
+                }
+            }
+        }
+        if self.chance(10) {
+            let caps = self.pick(&[
+                0,
+                cap(CAP_SYS_ADMIN),
+                cap(CAP_CHECKPOINT_RESTORE),
+                cap(CAP_SYS_ADMIN) | cap(CAP_CHECKPOINT_RESTORE),
+            ]);
+            steps.push(Step::KeepCaps { caps });
+        }
+        steps
+    }
+
+    fn clone3(&mut self, steps: &mut Vec<Step>) -> Clone3Call {
+        let flags = self.flags(false);
+        let (stack, stack_size) = self.stack();
+        let size = self.size();
+        let levels: u32 = steps
+            .iter()
+            .map(|s| match s {
+                Step::NestPidNs { levels } => *levels,
+                Step::UnsharePidNs => 1,
+                _ => 0,
+            })
+            .sum::<u32>()
+            + u32::from(flags & CLONE_NEWPID != 0);
+        let cgroup = if flags & CLONE_INTO_CGROUP != 0 || self.chance(3) {
+            match self.below(10) {
+                0..=4 => {
+                    steps.insert(0, Step::Cgroup);
+                    CgroupSpec::Created
+                }
+                5 | 6 => CgroupSpec::NonCgroupDir,
+                _ => CgroupSpec::Fd(self.pick(&[0, 1, 3, 1000, 1 << 31, 1 << 32])),
+            }
+        } else {
+            CgroupSpec::Fd(0)
+        };
+        let mut call = Clone3Call {
+            flags,
+            pidfd: self.out_ptr(flags & CLONE_PIDFD != 0, SlotKind::Pidfd),
+            child_tid: self.out_ptr(
+                flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0,
+                SlotKind::ChildTid,
+            ),
+            parent_tid: self.out_ptr(flags & CLONE_PARENT_SETTID != 0, SlotKind::ParentTid),
+            exit_signal: self.exit_signal(),
+            stack,
+            stack_size,
+            tls: self.tls(flags & CLONE_SETTLS != 0),
+            set_tid: self.set_tid(levels),
+            cgroup,
+            size,
+            args_at: self.args_at(),
+            tail: self.tail(size),
+        };
+        if flags & CLONE_PIDFD != 0 && flags & CLONE_PARENT_SETTID != 0 && self.chance(20) {
+            call.parent_tid = call.pidfd;
+        }
+        call
+    }
+
+    fn legacy(&mut self) -> LegacyCall {
+        let mut flags = self.flags(true) & !CSIGNAL;
+        if self.chance(10) {
+            flags |= 1u64 << (32 + self.below(32));
+        }
+        let signal = match self.below(10) {
+            0..=6 => SIGCHLD,
+            7 => 0,
+            _ => self.below(256),
+        };
+        let stack = match self.below(10) {
+            0..=6 => StackSpec::Region {
+                len: STACK_LEN,
+                offset: u64::from(STACK_LEN),
+            },
+            _ => StackSpec::None,
+        };
+        LegacyCall {
+            flags: flags | signal,
+            stack,
+            parent_tid: self.out_ptr(
+                flags & (CLONE_PARENT_SETTID | CLONE_PIDFD) != 0,
+                SlotKind::ParentTid,
+            ),
+            child_tid: self.out_ptr(
+                flags & (CLONE_CHILD_SETTID | CLONE_CHILD_CLEARTID) != 0,
+                SlotKind::ChildTid,
+            ),
+            tls: self.tls(flags & CLONE_SETTLS != 0),
+        }
+    }
+
+    /// The next case of the campaign: `fuzz.<seed>.<n>`.
+    pub fn case(&mut self) -> Case {
+        let n = self.next;
+        self.next += 1;
+        let mut steps = self.steps();
+        let call = if self.chance(10) {
+            Call::Legacy(self.legacy())
+        } else {
+            Call::Clone3(self.clone3(&mut steps))
+        };
+        let case = Case {
+            id: format!("fuzz.{}.{n}", self.seed),
+            concern: Concern::Fuzz,
+            summary: "a generated program".into(),
+            origin: None,
+            steps,
+            call,
+            behavior: Behavior::default(),
+        };
+        sanitize(case)
+    }
+}
+
+/// Keeps a case inside what the payload runs safely and the model judges, whatever
+/// generated or shrank it:
+/// - a child sharing the caller's memory always gets a stack region of its own (it would run
+///   on the caller's stack), and a thread never gets a stack it would fault on (its SIGSEGV
+///   would kill the caller);
+/// - clone3 takes the stack base itself, so a region's offset is 0;
+/// - a set_tid vector longer than the levels the case creates would choose a pid in a pid
+///   namespace above the payload's (the host's, natively): its innermost pid is made
+///   invalid so that the call fails before any allocation;
+/// - the setup steps run in an order that works: the cgroup is made and the namespaces
+///   entered before capabilities are dropped;
+/// - the behaviour follows the flags: a thread or CLONE_PARENT child is not the caller's to
+///   reap, an autoreaped one is followed through its pidfd.
+pub fn sanitize(mut case: Case) -> Case {
+    let order = |s: &Step| match s {
+        Step::Cgroup => 0,
+        Step::NestPidNs { .. } => 1,
+        Step::UnsharePidNs => 2,
+        Step::Signal { .. } => 3,
+        Step::KeepCaps { .. } => 4,
+    };
+    case.steps.sort_by_key(order);
+    case.steps.dedup_by(|a, b| {
+        matches!(
+            (a, b),
+            (Step::Cgroup, Step::Cgroup)
+                | (Step::UnsharePidNs, Step::UnsharePidNs)
+                | (Step::KeepCaps { .. }, Step::KeepCaps { .. })
+        )
+    });
+    case.steps
+        .retain(|s| !matches!(s, Step::NestPidNs { levels: 0 }));
+    let levels = case.nested_levels() + u32::from(case.unshares_pid_ns());
+    let flags = match &mut case.call {
+        Call::Clone3(c) => {
+            let shares_vm = c.flags & (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND) != 0;
+            match c.stack {
+                StackSpec::Region { len, .. } => {
+                    c.stack = StackSpec::Region { len, offset: 0 };
+                }
+                StackSpec::None if shares_vm => {
+                    c.stack = StackSpec::Region {
+                        len: STACK_LEN,
+                        offset: 0,
+                    };
+                    if c.stack_size == 0 {
+                        c.stack_size = u64::from(STACK_LEN);
+                    }
+                }
+                StackSpec::Literal(_) if c.flags & CLONE_THREAD != 0 => {
+                    c.stack = StackSpec::Region {
+                        len: STACK_LEN,
+                        offset: 0,
+                    };
+                }
+                _ => {}
+            }
+            // A region's stack_size, when not refused outright, keeps SP inside the region.
+            if let StackSpec::Region { len, .. } = c.stack {
+                if c.stack_size > u64::from(len) {
+                    c.stack_size = u64::from(len);
+                }
+            }
+            if c.cgroup == CgroupSpec::Created && !case.steps.contains(&Step::Cgroup) {
+                case.steps.insert(0, Step::Cgroup);
+            }
+            let newpid = c.flags & CLONE_NEWPID != 0;
+            if let SetTidSpec::Pids(p) = &mut c.set_tid {
+                if p.len() as u32 > levels + u32::from(newpid) + 1 {
+                    p[0] = PidValue::Literal(0);
+                }
+            }
+            c.flags
+        }
+        Call::Legacy(l) => {
+            if l.flags & (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND) != 0 {
+                l.stack = StackSpec::Region {
+                    len: STACK_LEN,
+                    offset: u64::from(STACK_LEN),
+                };
+            }
+            if let StackSpec::Region { len, .. } = l.stack {
+                l.stack = StackSpec::Region {
+                    len,
+                    offset: u64::from(len),
+                };
+            }
+            l.flags
+        }
+    };
+    case.behavior = Behavior {
+        no_reap: flags & (CLONE_THREAD | CLONE_PARENT) != 0,
+        follow_exit: flags & CLONE_AUTOREAP != 0,
+        ..Behavior::default()
+    };
+    case
+}

@@ -1,0 +1,106 @@
+//! Model-driven differential testing: random cases of the same [`Case`] type the catalog
+//! uses, predicted by the model, run by a runner, judged by the judge; a divergence is
+//! shrunk to a small case that still diverges the same way.
+//!
+//! This module knows nothing of runners: an [`Executor`] runs a batch of cases and returns
+//! one [`Outcome`] per case.
+
+pub mod coverage;
+pub mod gen;
+pub mod render;
+pub mod shrink;
+
+pub use gen::{sanitize, Generator};
+
+use crate::case::Case;
+use crate::verdict::Verdict;
+use serde::Serialize;
+
+/// How one case came out, as the judge said it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+pub struct Outcome {
+    pub verdict: Verdict,
+    /// The model's prediction, human-readable (an errno carries its rule in parentheses).
+    pub expected: String,
+    pub observed: String,
+    pub reason: String,
+    pub expected_outcome: String,
+    pub observed_outcome: String,
+}
+
+impl Outcome {
+    /// A FAIL, or an ERROR (a crash, a timeout, a lost record, a failed setup).
+    pub fn diverges(&self) -> bool {
+        matches!(self.verdict, Verdict::Fail | Verdict::Error)
+    }
+
+    /// What makes two divergences "the same": the verdict and both outcomes, and for a
+    /// success whose checks broke, which checks (without their observed values).
+    pub fn signature(&self) -> String {
+        let checks: Vec<&str> = self
+            .observed
+            .strip_prefix("success, but ")
+            .map(|rest| {
+                rest.split("; ")
+                    .map(|p| p.split(": observed").next().unwrap_or(p))
+                    .map(|p| p.split(|c: char| c.is_ascii_digit()).next().unwrap_or(p))
+                    .collect()
+            })
+            .unwrap_or_default();
+        format!(
+            "{} {} -> {} {}",
+            self.verdict,
+            self.expected_outcome,
+            self.observed_outcome,
+            checks.join(",")
+        )
+    }
+}
+
+/// Runs batches of cases somewhere (natively in the sandbox, in a guest, or a stand-in in
+/// tests) and judges them.
+pub trait Executor {
+    fn run(&mut self, cases: &[Case]) -> Result<Vec<Outcome>, String>;
+}
+
+/// How many members of the call and setup steps differ from a plain fork-like clone3 (the
+/// catalog's starting point): the size of a shrunk program.
+pub fn non_default_fields(case: &Case) -> usize {
+    use crate::case::{Call, Clone3Call};
+    let call = match &case.call {
+        Call::Clone3(c) => {
+            let d = Clone3Call::default();
+            [
+                c.flags != d.flags,
+                c.pidfd != d.pidfd,
+                c.child_tid != d.child_tid,
+                c.parent_tid != d.parent_tid,
+                c.exit_signal != d.exit_signal,
+                c.stack != d.stack,
+                c.stack_size != d.stack_size,
+                c.tls != d.tls,
+                c.set_tid != d.set_tid,
+                c.cgroup != d.cgroup,
+                c.size != d.size,
+                c.args_at != d.args_at,
+                c.tail != d.tail,
+            ]
+            .iter()
+            .filter(|b| **b)
+            .count()
+        }
+        Call::Legacy(l) => {
+            1 + [
+                l.flags != crate::flags::SIGCHLD,
+                l.stack != crate::case::StackSpec::None,
+                l.parent_tid != crate::case::Ptr::Null,
+                l.child_tid != crate::case::Ptr::Null,
+                l.tls != crate::case::Ptr::Null,
+            ]
+            .iter()
+            .filter(|b| **b)
+            .count()
+        }
+    };
+    call + case.steps.len()
+}
