@@ -7,7 +7,8 @@ use crate::case::{
     SlotKind, StackSpec, Step,
 };
 use crate::flags::{
-    CLONE_AUTOREAP, CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CLONE_NEWPID, CLONE_NNP, CLONE_VM,
+    CLONE_AUTOREAP, CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CLONE_NEWPID, CLONE_NNP, CLONE_SIGHAND,
+    CLONE_VM,
 };
 use crate::model::checks::cgroup_dir_name;
 use crate::program::{
@@ -141,7 +142,15 @@ fn call_may_mark_caller(case: &Case) -> bool {
         Call::Legacy(l) => (l.flags, l.stack),
     };
     let own_stack = matches!(stack, StackSpec::Region { .. });
-    case.behavior.no_reap || case.behavior.caller_exits || (flags & CLONE_VM != 0 && !own_stack)
+    // A child that is a new pid namespace's init and shares the caller's signal handlers
+    // leaves SIGCHLD ignored in them when it exits (zap_pid_ns_processes()): the caller's
+    // later children would be reaped by the kernel.
+    let init_sharing_sighand =
+        flags & (CLONE_SIGHAND | CLONE_NEWPID) == CLONE_SIGHAND | CLONE_NEWPID;
+    case.behavior.no_reap
+        || case.behavior.caller_exits
+        || (flags & CLONE_VM != 0 && !own_stack)
+        || init_sharing_sighand
 }
 
 /// Whether the case needs a case process of its own (see [`Program::own_process`]): its

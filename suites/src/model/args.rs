@@ -5,6 +5,7 @@ use super::{fail, gates, ModelEnv, Stage};
 use crate::case::{ArgsAt, CgroupSpec, Clone3Call, PidValue, Ptr, SetTidSpec, SizeSpec, StackSpec};
 use crate::errno::{E2BIG, EFAULT, EINVAL};
 use crate::flags::*;
+use cloneabi_arch::abi::Endian;
 use cloneabi_arch::clone_args::{SizeVersion, FIELDS};
 
 /// An address no user range on x86_64, arm64, powerpc64 or riscv64 reaches, whatever the
@@ -126,7 +127,21 @@ pub(crate) fn clone3_entry(call: &Clone3Call, env: &ModelEnv) -> Result<KernelAr
     let seen = usize_.min(ksize) as usize;
     let w = words(call);
     let visible = |i: usize| FIELDS[i].offset + FIELDS[i].size <= seen;
-    let get = |i: usize| if visible(i) { w[i] } else { 0 };
+    // copy_struct_from_user() copies bytes: a member the size cuts through keeps the bytes
+    // before the cut, its low-order ones on a little-endian target, its high-order ones on a
+    // big-endian one (a size of 73 passes set_tid_size = 1 as 1 on x86_64, as 0 on s390x).
+    let endian = env.arch.abi().endian;
+    let get = |i: usize| {
+        let (offset, size) = (FIELDS[i].offset, FIELDS[i].size);
+        match seen.saturating_sub(offset).min(size) {
+            n if n == size => w[i],
+            0 => 0,
+            n => match endian {
+                Endian::Little => w[i] & ((1u64 << (8 * n)) - 1),
+                Endian::Big => w[i] & !((1u64 << (8 * (size - n))) - 1),
+            },
+        }
+    };
     let (set_tid_ptr, set_tid_size) = (get(8), get(9));
     if gates::SET_TID.present(env) {
         if set_tid_size > u64::from(super::MAX_PID_NS_LEVEL) {
@@ -214,10 +229,11 @@ pub(crate) fn clone3_entry(call: &Clone3Call, env: &ModelEnv) -> Result<KernelAr
         stack_size: get(6),
         tls: if visible(7) { call.tls } else { Ptr::Null },
         set_tid,
-        cgroup: if visible(10) {
-            call.cgroup
-        } else {
-            CgroupSpec::Fd(0)
+        cgroup: match call.cgroup {
+            _ if visible(10) => call.cgroup,
+            // The payload's descriptors are below 256: a cut keeps them whole or loses them.
+            CgroupSpec::Created | CgroupSpec::NonCgroupDir if get(10) != 0 => call.cgroup,
+            _ => CgroupSpec::Fd(get(10)),
         },
         legacy: false,
     };

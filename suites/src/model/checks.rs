@@ -37,7 +37,7 @@ pub enum Check {
     ChildTls(u64),
     /// The slot holds the returned pid, and only 4 bytes were written.
     SlotIsReturnedPid(SlotKind),
-    /// The slot holds the child's own pid as the child saw it.
+    /// The slot holds the child's own thread id as the child saw it (gettid).
     SlotIsChildPid(SlotKind),
     /// The kernel cleared the slot to 0 (CHILD_CLEARTID).
     SlotCleared(SlotKind),
@@ -156,7 +156,6 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
         }
         checks.push(Check::ExitSignal(0));
     } else if !case.behavior.no_reap {
-        checks.push(Check::ChildExited(0));
         // do_notify_parent() sends only a valid signal; legacy clone() could set any byte
         // until kernel_clone() tested it. A child whose parent exited signals its new one
         // with SIGCHLD (reparent_leader() in kernel/exit.c resets exit_signal).
@@ -167,7 +166,18 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
         } else {
             0
         };
-        checks.push(Check::ExitSignal(sent as i32));
+        // zap_pid_ns_processes(): a pid namespace's init sets SIGCHLD to SIG_IGN in its own
+        // sighand as it exits. A CLONE_SIGHAND child shares that with the caller, so
+        // do_notify_parent() reaps it at once and sends nothing when its exit signal is
+        // SIGCHLD: the caller's wait finds no child.
+        let init_sharing_sighand =
+            f & CLONE_SIGHAND != 0 && pid_ns_layout(case, k, env).child_ns_without_reaper;
+        if init_sharing_sighand && sent == SIGCHLD {
+            checks.push(Check::ExitSignal(0));
+        } else {
+            checks.push(Check::ChildExited(0));
+            checks.push(Check::ExitSignal(sent as i32));
+        }
     }
     if f & (CLONE_NNP | CLONE_AUTOREAP) != 0 {
         checks.push(Check::NoNewPrivs(i32::from(f & CLONE_NNP != 0)));
@@ -300,7 +310,10 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
         let pid_new = f & CLONE_NEWPID != 0;
         for (name, is_new) in [
             ("pid", pid_new),
-            ("time", f & CLONE_NEWTIME != 0),
+            // copy_namespaces() moves the child into the new time namespace only when it
+            // does not share the caller's mm (timens_on_fork() is skipped under CLONE_VM):
+            // a CLONE_VM child gets it as its time_for_children.
+            ("time", f & CLONE_NEWTIME != 0 && f & CLONE_VM == 0),
             ("user", f & CLONE_NEWUSER != 0),
             ("uts", f & CLONE_NEWUTS != 0),
             ("ipc", f & CLONE_NEWIPC != 0),
@@ -349,7 +362,13 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
         });
     }
     if f & CLONE_INTO_CGROUP != 0 {
-        checks.push(Check::ChildCgroupEndsWith(cgroup_dir_name(&case.id)));
+        // cgroup_post_fork() roots a new cgroup namespace at the cgroup the child lands in:
+        // with CLONE_NEWCGROUP the child sees itself at "/" (a path ending in "/" is only that).
+        checks.push(Check::ChildCgroupEndsWith(if f & CLONE_NEWCGROUP != 0 {
+            String::new()
+        } else {
+            cgroup_dir_name(&case.id)
+        }));
         if case.behavior.read_cgroup_procs {
             checks.push(Check::CgroupProcsListChild);
         }
@@ -457,7 +476,6 @@ impl Check {
     /// `None` when the observation satisfies the check, else what was seen instead.
     pub fn violation(&self, obs: &Observation) -> Option<String> {
         let child = obs.child.as_ref();
-        let child_pid = child.map(|c| i64::from(c.pid));
         let bad = |seen: String| Some(seen);
         match self {
             Check::ChildRan => child
@@ -474,8 +492,11 @@ impl Check {
             Check::ExitSignal(sig) => {
                 (obs.exit_signal != *sig).then(|| format!("exit signal {}", obs.exit_signal))
             }
+            // The pid the call chose or the namespace gave is the new task's: its thread id
+            // (gettid), which only a thread group's leader also has as its getpid().
             Check::ChildPid(p) => {
-                (child_pid != Some(*p)).then(|| format!("child pid {child_pid:?}"))
+                let child_tid = child.map(|c| i64::from(c.tid));
+                (child_tid != Some(*p)).then(|| format!("child tid {child_tid:?}"))
             }
             Check::ChildNspid(want) => {
                 let got = child.map(|c| c.nspid.clone()).unwrap_or_default();
@@ -510,13 +531,16 @@ impl Check {
                 });
                 (!ok).then(|| format!("slot {}", show_slot(got)))
             }
+            // schedule_tail() stores task_pid_vnr(current): the child's thread id, which is
+            // its pid only when it leads its own thread group (not after CLONE_THREAD).
             Check::SlotIsChildPid(s) => {
                 let got = slot(obs, *s);
+                let child_tid = child.map(|c| i64::from(c.tid));
                 let ok = got.is_some_and(|g| {
-                    Some(i64::from(g.value)) == child_pid
+                    Some(i64::from(g.value)) == child_tid
                         && g.after == crate::observation::SLOT_SENTINEL
                 });
-                (!ok).then(|| format!("slot {}, child pid {child_pid:?}", show_slot(got)))
+                (!ok).then(|| format!("slot {}, child tid {child_tid:?}", show_slot(got)))
             }
             Check::SlotCleared(s) => {
                 let got = slot(obs, *s);
@@ -536,7 +560,7 @@ impl Check {
                 (!got.is_some_and(|g| g.untouched())).then(|| format!("slot {}", show_slot(got)))
             }
             Check::ChildSawChildTid => {
-                let ok = child.is_some_and(|c| c.child_tid_seen == c.pid);
+                let ok = child.is_some_and(|c| c.child_tid_seen == c.tid);
                 (!ok).then(|| format!("child saw child_tid {:?}", child.map(|c| c.child_tid_seen)))
             }
             Check::PidfdSignalDelivered => {

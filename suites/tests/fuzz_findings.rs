@@ -1,0 +1,200 @@
+//! What the first native campaigns of `cloneabi fuzz` taught the model, each pinned by the
+//! shrunk case that showed it (kernel source named in the model's comments).
+
+use cloneabi_arch::{Arch, KernelVersion};
+use cloneabi_suites::case::{
+    Call, Case, CgroupSpec, Clone3Call, Concern, LegacyCall, PidValue, Ptr, SetTidSpec, SizeSpec,
+    SlotKind, StackSpec, Step,
+};
+use cloneabi_suites::flags::*;
+use cloneabi_suites::model::{predict, Check, Expectation, ModelEnv};
+use cloneabi_suites::observation::{ChildReport, Observation};
+use cloneabi_suites::program::Behavior;
+
+fn env(arch: Arch) -> ModelEnv {
+    ModelEnv {
+        arch,
+        kernel: KernelVersion::new(6, 18, 0),
+        page_size: arch.abi().default_page_size,
+        pid_max: 4_194_304,
+        payload_level: 1,
+        caller_is_admin: true,
+        cgroup2_errno: 0,
+        namespaces: 0xff,
+        assume: None,
+    }
+}
+
+fn case(steps: Vec<Step>, behavior: Behavior, f: impl FnOnce(&mut Clone3Call)) -> Case {
+    let mut c = Clone3Call::default();
+    f(&mut c);
+    Case {
+        id: "fuzz.found".into(),
+        concern: Concern::Fuzz,
+        summary: String::new(),
+        origin: None,
+        steps,
+        call: Call::Clone3(c),
+        behavior,
+    }
+}
+
+fn checks(e: Expectation) -> Vec<Check> {
+    match e {
+        Expectation::Success { checks } => checks,
+        other => panic!("expected success, the model says {other:?}"),
+    }
+}
+
+fn region(c: &mut Clone3Call) {
+    c.stack = StackSpec::Region {
+        len: 0x10000,
+        offset: 0,
+    };
+    c.stack_size = 0x10000;
+}
+
+#[test]
+fn a_size_that_cuts_set_tid_size_keeps_its_first_bytes() {
+    // size 73: byte 72 is set_tid_size's low byte on a little-endian target, its high byte
+    // on a big-endian one.
+    let c = case(vec![], Behavior::default(), |c| {
+        c.set_tid = SetTidSpec::Pids(vec![PidValue::PidMaxMinus(100)]);
+        c.size = SizeSpec::Bytes(73);
+    });
+    assert_eq!(predict(&c, &env(Arch::X86_64)).outcome(), "ok");
+    assert_eq!(predict(&c, &env(Arch::S390x)).outcome(), "EINVAL");
+    let c = case(vec![], Behavior::default(), |c| {
+        c.flags = CLONE_INTO_CGROUP;
+        c.cgroup = CgroupSpec::Fd(1000);
+        c.size = SizeSpec::Bytes(81);
+    });
+    // CLONE_INTO_CGROUP needs a VER2 struct whatever the descriptor.
+    assert_eq!(predict(&c, &env(Arch::X86_64)).outcome(), "EINVAL");
+}
+
+#[test]
+fn a_clone_vm_child_stays_in_the_callers_time_namespace() {
+    let c = case(vec![], Behavior::default(), |c| {
+        c.flags = CLONE_VM | CLONE_NEWTIME;
+        region(c);
+    });
+    let time = 1; // NS_NAMES[1]
+    let ns = checks(predict(&c, &env(Arch::X86_64)))
+        .into_iter()
+        .find_map(|k| match k {
+            Check::Namespaces { new, same } => Some((new, same)),
+            _ => None,
+        })
+        .unwrap();
+    assert!(ns.1.contains(&time) && !ns.0.contains(&time), "{ns:?}");
+    let c = case(vec![], Behavior::default(), |c| c.flags = CLONE_NEWTIME);
+    let ns = checks(predict(&c, &env(Arch::X86_64)));
+    assert!(ns
+        .iter()
+        .any(|k| matches!(k, Check::Namespaces { new, .. } if new.contains(&time))));
+}
+
+#[test]
+fn a_pid_namespace_init_sharing_sighand_is_reaped_by_the_kernel() {
+    let c = case(vec![Step::UnsharePidNs], Behavior::default(), |c| {
+        c.flags = CLONE_VM | CLONE_SIGHAND;
+        region(c);
+    });
+    let k = checks(predict(&c, &env(Arch::X86_64)));
+    assert!(k.contains(&Check::ExitSignal(0)), "{k:?}");
+    assert!(
+        !k.iter().any(|x| matches!(x, Check::ChildExited(_))),
+        "{k:?}"
+    );
+    // Another exit signal is sent, and the child waits for the caller.
+    let c = case(vec![Step::UnsharePidNs], Behavior::default(), |c| {
+        c.flags = CLONE_VM | CLONE_SIGHAND;
+        c.exit_signal = SIGUSR2;
+        region(c);
+    });
+    let k = checks(predict(&c, &env(Arch::X86_64)));
+    assert!(k.contains(&Check::ExitSignal(SIGUSR2 as i32)), "{k:?}");
+    assert!(k.contains(&Check::ChildExited(0)), "{k:?}");
+    // Legacy clone() the same.
+    let l = Case {
+        call: Call::Legacy(LegacyCall {
+            flags: CLONE_VM | CLONE_SIGHAND | SIGCHLD,
+            stack: StackSpec::Region {
+                len: 0x10000,
+                offset: 0x10000,
+            },
+            parent_tid: Ptr::Null,
+            child_tid: Ptr::Null,
+            tls: Ptr::Null,
+        }),
+        ..c
+    };
+    assert!(checks(predict(&l, &env(Arch::X86_64))).contains(&Check::ExitSignal(0)));
+}
+
+#[test]
+fn a_threads_chosen_pid_and_child_tid_are_its_thread_id() {
+    let thread = Behavior {
+        no_reap: true,
+        ..Behavior::default()
+    };
+    let c = case(vec![], thread, |c| {
+        c.flags = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_CHILD_SETTID;
+        c.exit_signal = 0;
+        c.child_tid = Ptr::Slot(SlotKind::ChildTid);
+        c.set_tid = SetTidSpec::Pids(vec![PidValue::Literal(4000)]);
+        region(c);
+    });
+    let k = checks(predict(&c, &env(Arch::X86_64)));
+    // The slot and the child's first look at it hold 4000; the child's gettid() says `tid`
+    // and its getpid() the caller's 2.
+    let obs = |tid: i32| Observation {
+        child_tid_slot: Some(cloneabi_suites::observation::Slot {
+            value: 4000,
+            after: cloneabi_suites::observation::SLOT_SENTINEL,
+        }),
+        child: Some(ChildReport {
+            pid: 2,
+            tid,
+            child_tid_seen: 4000,
+            ..ChildReport::default()
+        }),
+        ..Observation::default()
+    };
+    for check in [
+        Check::ChildPid(4000),
+        Check::SlotIsChildPid(SlotKind::ChildTid),
+        Check::ChildSawChildTid,
+    ] {
+        assert!(k.contains(&check), "{check:?} not in {k:?}");
+        assert_eq!(check.violation(&obs(4000)), None, "{check:?}");
+        assert!(check.violation(&obs(4001)).is_some(), "{check:?}");
+    }
+}
+
+#[test]
+fn a_new_cgroup_namespace_is_rooted_at_the_target_cgroup() {
+    let c = case(vec![Step::Cgroup], Behavior::default(), |c| {
+        c.flags = CLONE_NEWCGROUP | CLONE_INTO_CGROUP;
+        c.cgroup = CgroupSpec::Created;
+    });
+    let k = checks(predict(&c, &env(Arch::X86_64)));
+    let want = k
+        .iter()
+        .find_map(|x| match x {
+            Check::ChildCgroupEndsWith(n) => Some(n.clone()),
+            _ => None,
+        })
+        .unwrap();
+    let obs = |path: &str| Observation {
+        child: Some(ChildReport {
+            cgroup: path.into(),
+            ..ChildReport::default()
+        }),
+        ..Observation::default()
+    };
+    let check = Check::ChildCgroupEndsWith(want);
+    assert_eq!(check.violation(&obs("/")), None);
+    assert!(check.violation(&obs("/cloneabi/fuzz-found")).is_some());
+}
