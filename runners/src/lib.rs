@@ -3,6 +3,7 @@
 
 pub mod bench;
 pub mod exec;
+pub mod fuzz;
 pub mod initramfs;
 pub mod interrupt;
 pub mod kernels;

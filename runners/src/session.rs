@@ -50,7 +50,12 @@ pub fn excerpt(output: &[u8], max: usize) -> String {
     String::from_utf8_lossy(&output[start..]).into_owned()
 }
 
-fn model_env(arch: Arch, env: &EnvReport, kernel: KernelVersion, payload_level: u32) -> ModelEnv {
+pub fn model_env(
+    arch: Arch,
+    env: &EnvReport,
+    kernel: KernelVersion,
+    payload_level: u32,
+) -> ModelEnv {
     use cloneabi_suites::flags::{cap, CAP_SYS_ADMIN};
     ModelEnv {
         arch,

@@ -5,6 +5,7 @@ mod abi;
 mod audit;
 mod bench;
 mod exec;
+mod fuzz;
 mod kernels;
 mod list;
 mod output;
@@ -70,6 +71,8 @@ pub enum Command {
         #[arg(long)]
         boots: bool,
     },
+    /// Random programs predicted by the model, run, judged; divergences shrunk to catalog entries.
+    Fuzz(fuzz::FuzzArgs),
     /// Provision and list the kernels the qemu-system runner boots.
     #[command(subcommand)]
     Kernels(kernels::KernelsCmd),
@@ -108,6 +111,7 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Kernels(cmd) => kernels::run(cmd),
         Command::Bench { rounds, boots } => bench::run(rounds, boots),
         Command::Exec(args) => exec::run(args),
+        Command::Fuzz(args) => fuzz::run(args),
         Command::Audit(cmd) => audit::run(cmd),
         Command::Lava {
             arch,

@@ -438,6 +438,11 @@ impl Generator {
     }
 }
 
+/// Exit signals the caller cannot block: SIGKILL and SIGSTOP end or stop it, and 32 and
+/// 33, which glibc keeps for itself and leaves out of the payload's sigfillset(), kill it
+/// (their default action). The model describes a caller that survives its child's exit.
+const EXCLUDED_SIGNALS: [u64; 4] = [9, 19, 32, 33];
+
 /// Keeps a case inside what the payload runs safely and the model judges, whatever
 /// generated or shrank it:
 /// - a child sharing the caller's memory always gets a stack region of its own (it would run
@@ -495,11 +500,44 @@ pub fn sanitize(mut case: Case) -> Case {
                 }
                 _ => {}
             }
-            // A region's stack_size, when not refused outright, keeps SP inside the region.
+            // A region's stack_size, when not refused outright, keeps SP inside the region
+            // and leaves the child room to run.
             if let StackSpec::Region { len, .. } = c.stack {
                 if c.stack_size > u64::from(len) {
                     c.stack_size = u64::from(len);
                 }
+                if c.stack_size > 0 && c.stack_size < 0x4000 {
+                    c.stack_size = 0x4000;
+                }
+            }
+            // A literal stack lies below mmap_min_addr (nothing is mapped there: the child
+            // faults) or its range ends above every arch's user ceiling (access_ok refuses
+            // it); an end in between depends on the paging configuration.
+            if let StackSpec::Literal(addr) = c.stack {
+                if let Some(end) = addr.checked_add(c.stack_size) {
+                    if end > 0x1_0000 && end <= 1 << 56 && addr != 0 {
+                        if addr < 0x1_0000 {
+                            c.stack_size = 0x1000.min(0x1_0000 - addr);
+                        } else {
+                            c.stack = StackSpec::Literal(1 << 56);
+                        }
+                    }
+                }
+            }
+            if EXCLUDED_SIGNALS.contains(&c.exit_signal) {
+                c.exit_signal = SIGCHLD;
+            }
+            // A size that cuts through the set_tid pointer passes a truncated address neither
+            // the model nor the lowering describes; a tail is written whole inside the size.
+            if let SizeSpec::Bytes(n) = c.size {
+                if (65..72).contains(&n) && !matches!(c.set_tid, SetTidSpec::Null { .. }) {
+                    c.size = SizeSpec::Bytes(64);
+                }
+                if c.tail.is_some_and(|(off, _)| off as u64 + 8 > n) {
+                    c.tail = None;
+                }
+            } else {
+                c.tail = None;
             }
             if c.cgroup == CgroupSpec::Created && !case.steps.contains(&Step::Cgroup) {
                 case.steps.insert(0, Step::Cgroup);
@@ -513,6 +551,9 @@ pub fn sanitize(mut case: Case) -> Case {
             c.flags
         }
         Call::Legacy(l) => {
+            if EXCLUDED_SIGNALS.contains(&(l.flags & CSIGNAL)) {
+                l.flags = (l.flags & !CSIGNAL) | SIGCHLD;
+            }
             if l.flags & (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND) != 0 {
                 l.stack = StackSpec::Region {
                     len: STACK_LEN,

@@ -1,0 +1,472 @@
+//! `cloneabi fuzz`: generated cases, predicted by the model, run natively in the sandbox
+//! or in one guest boot, judged; every divergence shrunk to a small case and printed as a
+//! catalog entry.
+
+use super::values;
+use super::{CmdResult, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use clap::{Args, ValueEnum};
+use cloneabi_arch::Arch;
+use cloneabi_runners::fuzz::{run_model_env, GuestExecutor, NativeExecutor};
+use cloneabi_runners::kernels::Release;
+use cloneabi_runners::session::NativeRun;
+use cloneabi_suites::case::Case;
+use cloneabi_suites::catalog::all_cases;
+use cloneabi_suites::fuzz::coverage::{rule_of, rule_of_described, Coverage};
+use cloneabi_suites::fuzz::shrink::{shrink, Shrunk};
+use cloneabi_suites::fuzz::{non_default_fields, render, Executor, Generator, Outcome};
+use cloneabi_suites::model::mutant::{self, Mutant};
+use cloneabi_suites::model::{predict, ModelEnv};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::collections::BTreeMap;
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+/// Where the campaign runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FuzzRunner {
+    /// The host kernel, in the throwaway pid namespace, in batches.
+    Native,
+    /// One guest boot runs the whole campaign as one batch.
+    QemuSystem,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum FuzzFormat {
+    Text,
+    Json,
+}
+
+/// A wrong model rule, for tests.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum MutantArg {
+    SetTidCopiedFirst,
+}
+
+#[derive(Args, Debug)]
+pub struct FuzzArgs {
+    #[arg(long, value_enum, default_value_t = FuzzRunner::Native)]
+    pub runner: FuzzRunner,
+    /// qemu-system: the guest's arch (or one of its other names). native: an ABI the host's
+    /// kernel runs (i386 on x86_64).
+    #[arg(long, value_parser = values::arch(), ignore_case = true)]
+    pub arch: Option<Arch>,
+    /// qemu-system: which cached Debian kernel to boot.
+    #[arg(long, value_parser = values::release(), default_value = "bookworm", conflicts_with = "kernel")]
+    pub release: Release,
+    /// qemu-system: a kernel image to boot instead of the cached Debian one.
+    #[arg(long)]
+    pub kernel: Option<PathBuf>,
+    /// The campaign's seed (default: from the clock, printed on stderr).
+    #[arg(long)]
+    pub seed: Option<u64>,
+    /// How many cases to generate.
+    #[arg(long, conflicts_with = "time")]
+    pub cases: Option<u64>,
+    /// Generate cases for this many seconds instead (native only).
+    #[arg(long)]
+    pub time: Option<u64>,
+    /// Cases per native batch (one sandbox each).
+    #[arg(long, default_value_t = 500)]
+    pub batch: usize,
+    /// Time spent shrinking each distinct divergence, in seconds (0: no shrinking).
+    #[arg(long, default_value_t = 60)]
+    pub shrink_time: u64,
+    /// At most this many distinct divergences are shrunk.
+    #[arg(long, default_value_t = 10)]
+    pub max_shrinks: usize,
+    #[arg(long, value_enum, default_value_t = FuzzFormat::Text)]
+    pub format: FuzzFormat,
+    /// Timeout of one batch (native) or of the guest's whole run (qemu-system), in seconds.
+    #[arg(long, default_value_t = 3600)]
+    pub timeout: u64,
+    /// Test aid: predict with one deliberately wrong model rule.
+    #[arg(long, value_enum, hide = true)]
+    pub model_mutant: Option<MutantArg>,
+}
+
+/// One distinct divergence: its first case, how often it was seen, and its shrunk form.
+#[derive(Serialize)]
+struct Divergence {
+    signature: String,
+    count: u64,
+    case: Case,
+    outcome: Outcome,
+    shrunk: Option<Shrunk>,
+    /// The shrunk (or else the first) case as a catalog entry.
+    catalog_entry: String,
+    /// Members and setup steps that differ from a plain fork-like clone3.
+    non_default_fields: usize,
+}
+
+#[derive(Serialize)]
+struct FuzzReport {
+    seed: u64,
+    runner: String,
+    arch: String,
+    kernel: String,
+    cases: u64,
+    wall_ms: u64,
+    cases_per_second: f64,
+    /// Divergent cases in all (FAIL, or ERROR: a crash, timeout or lost record).
+    divergent_cases: u64,
+    divergences: Vec<Divergence>,
+    /// How often each model rule decided a case's outcome.
+    rules: BTreeMap<String, u64>,
+    /// Rules the catalog reaches on this target that no generated case reached.
+    rules_never_reached: Vec<String>,
+    /// The run broke (payload crash, guest hang), if it did.
+    run_errors: Vec<String>,
+}
+
+struct Bar(Option<ProgressBar>, Instant);
+
+impl Bar {
+    fn new(total: Option<u64>) -> Bar {
+        let bar = std::io::stderr().is_terminal().then(|| {
+            let bar = match total {
+                Some(n) => ProgressBar::new(n),
+                None => ProgressBar::no_length(),
+            };
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} [{elapsed_precise}] {bar:30} {pos}/{len} cases  {per_sec}  {msg}",
+                )
+                .expect("a valid template"),
+            );
+            bar.enable_steady_tick(Duration::from_millis(200));
+            bar
+        });
+        Bar(bar, Instant::now())
+    }
+
+    fn update(&self, done: u64, divergent: u64) {
+        match &self.0 {
+            Some(bar) => {
+                bar.set_position(done);
+                bar.set_message(format!("{divergent} divergent"));
+            }
+            None => eprintln!(
+                "cloneabi: fuzz: {done} cases, {:.0} cases/s, {divergent} divergent",
+                done as f64 / self.1.elapsed().as_secs_f64().max(1e-3)
+            ),
+        }
+    }
+
+    fn finish(&self) {
+        if let Some(bar) = &self.0 {
+            bar.finish_and_clear();
+        }
+    }
+}
+
+fn usage(msg: impl std::fmt::Display) -> CmdResult {
+    eprintln!("cloneabi: {msg}");
+    Ok(EXIT_USAGE)
+}
+
+pub fn run(args: FuzzArgs) -> CmdResult {
+    mutant::set(args.model_mutant.map(|m| match m {
+        MutantArg::SetTidCopiedFirst => Mutant::SetTidCopiedFirst,
+    }));
+    if args.batch == 0 {
+        return usage("--batch must be at least 1");
+    }
+    if args.runner == FuzzRunner::QemuSystem && args.time.is_some() {
+        return usage("--time needs --runner native: a guest runs its whole campaign as one batch; give --cases");
+    }
+    let seed = args.seed.unwrap_or_else(|| {
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs())
+    });
+    eprintln!("cloneabi: fuzz: seed {seed} (repeat the campaign with --seed {seed})");
+    cloneabi_runners::interrupt::install()
+        .map_err(|e| format!("cannot install the SIGINT/SIGTERM handlers: {e}"))?;
+    match args.runner {
+        FuzzRunner::Native => {
+            let mut opts = NativeRun::default();
+            opts.sandbox.timeout = Duration::from_secs(args.timeout);
+            opts.arch = args.arch;
+            let mut exec = NativeExecutor { opts, last: None };
+            campaign(&args, seed, &mut exec, 1, |e| e.last.as_ref())
+        }
+        FuzzRunner::QemuSystem => {
+            use cloneabi_runners::kernels::{self, Cache};
+            use cloneabi_runners::system_session::GuestKernel;
+            let Some(arch) = args.arch else {
+                return usage("--runner qemu-system needs --arch");
+            };
+            let image;
+            let kernel = match &args.kernel {
+                Some(path) => GuestKernel::file(path),
+                None => {
+                    let cache = Cache::from_env().map_err(|e| e.to_string())?;
+                    image = match kernels::cached(args.release, arch, &cache) {
+                        Some(i) => i,
+                        None => {
+                            return usage(format!(
+                                "no {} kernel for {arch} is cached: run `cloneabi kernels fetch --release {} --arch {arch}`",
+                                args.release.name(),
+                                args.release.name()
+                            ))
+                        }
+                    };
+                    GuestKernel::cached(&image)
+                }
+            };
+            let mut exec = GuestExecutor {
+                arch,
+                kernel,
+                timeout: Duration::from_secs(args.timeout),
+                last: None,
+            };
+            campaign(&args, seed, &mut exec, 0, |e| e.last.as_ref())
+        }
+    }
+}
+
+fn campaign<E: Executor>(
+    args: &FuzzArgs,
+    seed: u64,
+    exec: &mut E,
+    payload_level: u32,
+    last: impl Fn(&E) -> Option<&cloneabi_report::model::Run>,
+) -> CmdResult {
+    let start = Instant::now();
+    let total = match (args.cases, args.time) {
+        (Some(n), _) => Some(n),
+        (None, Some(_)) => None,
+        (None, None) => Some(10_000),
+    };
+    let deadline = args.time.map(|t| start + Duration::from_secs(t));
+    // A guest runs everything in one boot.
+    let batch = match args.runner {
+        FuzzRunner::Native => args.batch as u64,
+        FuzzRunner::QemuSystem => total.unwrap_or(10_000),
+    };
+    let mut gen = Generator::new(seed);
+    let bar = Bar::new(total);
+    let mut done = 0u64;
+    let mut divergent = 0u64;
+    let mut coverage = Coverage::default();
+    let mut found: Vec<Divergence> = Vec::new();
+    let mut run_errors = Vec::new();
+    let mut env: Option<ModelEnv> = None;
+    let (mut arch, mut kernel) = (String::new(), String::new());
+    loop {
+        let want = match (total, deadline) {
+            (Some(n), _) => (n - done).min(batch),
+            (None, Some(d)) if Instant::now() < d => batch,
+            _ => 0,
+        };
+        if want == 0 || cloneabi_runners::interrupt::requested().is_some() {
+            break;
+        }
+        let cases: Vec<Case> = (0..want).map(|_| gen.case()).collect();
+        let outcomes = match exec.run(&cases) {
+            Ok(o) => o,
+            Err(e) => {
+                bar.finish();
+                return usage(
+                    format!("the {:?} runner cannot start: {e}", args.runner)
+                        .replace("Native", "native")
+                        .replace("QemuSystem", "qemu-system"),
+                );
+            }
+        };
+        if let Some(run) = last(exec) {
+            if env.is_none() {
+                env = run_model_env(run, payload_level);
+                arch = run.arch.to_string();
+                kernel = run.kernel.release.clone();
+            }
+            if let Some(e) = &run.error {
+                run_errors.push(format!("{}: {e}", cases[0].id));
+            }
+        }
+        for (case, o) in cases.into_iter().zip(outcomes) {
+            coverage.add(rule_of_described(&o.expected));
+            if !o.diverges() {
+                continue;
+            }
+            divergent += 1;
+            let sig = o.signature();
+            match found.iter_mut().find(|d| d.signature == sig) {
+                Some(d) => d.count += 1,
+                None => found.push(Divergence {
+                    signature: sig,
+                    count: 1,
+                    non_default_fields: non_default_fields(&case),
+                    catalog_entry: String::new(),
+                    case,
+                    outcome: o,
+                    shrunk: None,
+                }),
+            }
+        }
+        done += want;
+        bar.update(done, divergent);
+    }
+    bar.finish();
+    let wall = start.elapsed();
+    // Shrinking.
+    for d in found.iter_mut().take(args.max_shrinks) {
+        if args.shrink_time == 0 || cloneabi_runners::interrupt::requested().is_some() {
+            break;
+        }
+        eprintln!("cloneabi: fuzz: shrinking {} ({})", d.case.id, d.signature);
+        match shrink(
+            &d.case,
+            &d.outcome,
+            exec,
+            Duration::from_secs(args.shrink_time),
+        ) {
+            Ok(s) => {
+                eprintln!(
+                    "cloneabi: fuzz: {} shrunk in {} steps, {} candidates, {:.1} s{}",
+                    d.case.id,
+                    s.steps,
+                    s.tried,
+                    s.elapsed_ms as f64 / 1000.0,
+                    if s.confirmed {
+                        ""
+                    } else {
+                        "; it did not reproduce on the confirming run"
+                    }
+                );
+                d.shrunk = Some(s);
+            }
+            Err(e) => eprintln!("cloneabi: fuzz: shrinking {} failed: {e}", d.case.id),
+        }
+    }
+    for d in &mut found {
+        let case = d.shrunk.as_ref().map_or(&d.case, |s| &s.case);
+        d.non_default_fields = non_default_fields(case);
+        let name = format!(
+            "fuzz_{}",
+            d.case.id.replace('.', "_").trim_start_matches("fuzz_")
+        );
+        let outcome = d.shrunk.as_ref().map_or(&d.outcome, |s| &s.outcome);
+        d.catalog_entry = render::catalog_entry(
+            case,
+            &name,
+            &format!(
+                "found by cloneabi fuzz --seed {seed}: the model predicts {}, {arch} {kernel} gives {}",
+                outcome.expected_outcome, outcome.observed_outcome
+            ),
+        );
+    }
+    // The rules the catalog reaches on this target, as the yardstick of what a campaign
+    // could reach.
+    let known: Vec<String> = match &env {
+        Some(e) => {
+            let mut k: Vec<String> = all_cases()
+                .iter()
+                .map(|c| rule_of(&predict(c, e)))
+                .collect();
+            k.sort();
+            k.dedup();
+            k
+        }
+        None => Vec::new(),
+    };
+    let report = FuzzReport {
+        seed,
+        runner: match args.runner {
+            FuzzRunner::Native => "native".into(),
+            FuzzRunner::QemuSystem => "qemu-system".into(),
+        },
+        arch,
+        kernel,
+        cases: done,
+        wall_ms: wall.as_millis() as u64,
+        cases_per_second: done as f64 / wall.as_secs_f64().max(1e-3),
+        divergent_cases: divergent,
+        rules_never_reached: coverage.missed(&known),
+        rules: coverage.counts,
+        divergences: found,
+        run_errors,
+    };
+    match args.format {
+        FuzzFormat::Json => println!(
+            "{}",
+            serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
+        ),
+        FuzzFormat::Text => print!("{}", text(&report)),
+    }
+    if let Some(sig) = cloneabi_runners::interrupt::requested() {
+        eprintln!(
+            "cloneabi: {}: the report holds the cases run so far",
+            cloneabi_runners::interrupt::name(sig)
+        );
+        return Ok(cloneabi_runners::interrupt::exit_status(sig));
+    }
+    Ok(if report.divergent_cases > 0 {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    })
+}
+
+fn text(r: &FuzzReport) -> String {
+    let mut s = format!(
+        "cloneabi fuzz --seed {}: {} cases on {} {} ({}) in {:.1} s, {:.0} cases/s; {} divergent case(s), {} distinct\n",
+        r.seed,
+        r.cases,
+        r.arch,
+        r.runner,
+        r.kernel,
+        r.wall_ms as f64 / 1000.0,
+        r.cases_per_second,
+        r.divergent_cases,
+        r.divergences.len()
+    );
+    for e in &r.run_errors {
+        s += &format!("run error (batch starting at {e})\n");
+    }
+    for (i, d) in r.divergences.iter().enumerate() {
+        let (case, o) = match &d.shrunk {
+            Some(sh) => (&sh.case, &sh.outcome),
+            None => (&d.case, &d.outcome),
+        };
+        s += &format!(
+            "\n## divergence {} of {}: {} ({} case(s), first {})\n",
+            i + 1,
+            r.divergences.len(),
+            d.signature,
+            d.count,
+            d.case.id
+        );
+        if let Some(sh) = &d.shrunk {
+            s += &format!(
+                "shrunk to {} non-default field(s) in {} steps ({} candidates, {:.1} s); confirming run: {}\n",
+                d.non_default_fields,
+                sh.steps,
+                sh.tried,
+                sh.elapsed_ms as f64 / 1000.0,
+                if sh.confirmed { "diverges the same way" } else { "did NOT reproduce" }
+            );
+        }
+        s += &format!(
+            "case:     {}\nexpected: {}\nobserved: {}\nreason:   {}\n",
+            case.id, o.expected, o.observed, o.reason
+        );
+        s += "catalog entry:\n";
+        for line in d.catalog_entry.lines() {
+            s += &format!("    {line}\n");
+        }
+    }
+    s += "\nrules that decided outcomes:\n";
+    for (rule, n) in &r.rules {
+        s += &format!("{n:>8}  {rule}\n");
+    }
+    if !r.rules_never_reached.is_empty() {
+        s += "\nrules the catalog reaches here and this campaign never did:\n";
+        for rule in &r.rules_never_reached {
+            s += &format!("          {rule}\n");
+        }
+    }
+    s
+}
