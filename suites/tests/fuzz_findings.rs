@@ -198,3 +198,25 @@ fn a_new_cgroup_namespace_is_rooted_at_the_target_cgroup() {
     assert_eq!(check.violation(&obs("/")), None);
     assert!(check.violation(&obs("/cloneabi/fuzz-found")).is_some());
 }
+
+#[test]
+fn the_tail_scan_reads_the_tails_bytes_in_the_targets_order() {
+    // 89 bytes readable, the struct misaligned by 1: the kernel's first tail word ends at
+    // byte 89, and 256's only non-zero byte is byte 89 on a little-endian target (EFAULT
+    // reading the next word), byte 94 on a big-endian one (the same).
+    let c = case(vec![], Behavior::default(), |c| {
+        c.size = SizeSpec::Bytes(96);
+        c.args_at = cloneabi_suites::case::ArgsAt::GuardAfter { mapped: 89 };
+        c.tail = Some((88, 256));
+    });
+    assert_eq!(predict(&c, &env(Arch::X86_64)).outcome(), "EFAULT");
+    assert_eq!(predict(&c, &env(Arch::S390x)).outcome(), "EFAULT");
+    // 1 << 56: byte 95 on little-endian (EFAULT first), byte 88 on big-endian (E2BIG).
+    let c = case(vec![], Behavior::default(), |c| {
+        c.size = SizeSpec::Bytes(96);
+        c.args_at = cloneabi_suites::case::ArgsAt::GuardAfter { mapped: 89 };
+        c.tail = Some((88, 1 << 56));
+    });
+    assert_eq!(predict(&c, &env(Arch::X86_64)).outcome(), "EFAULT");
+    assert_eq!(predict(&c, &env(Arch::S390x)).outcome(), "E2BIG");
+}

@@ -492,7 +492,11 @@ pub fn sanitize(mut case: Case) -> Case {
                         c.stack_size = u64::from(STACK_LEN);
                     }
                 }
-                StackSpec::Literal(_) if c.flags & CLONE_THREAD != 0 => {
+                // A thread's fault would kill the caller; a CLONE_PARENT child's fault is
+                // not the caller's to see (it waits for the child's report until its timeout).
+                StackSpec::Literal(a)
+                    if a != 0 && a < 1 << 32 && c.flags & (CLONE_THREAD | CLONE_PARENT) != 0 =>
+                {
                     c.stack = StackSpec::Region {
                         len: STACK_LEN,
                         offset: 0,

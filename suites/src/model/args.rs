@@ -83,15 +83,51 @@ fn words(call: &Clone3Call) -> [u64; 11] {
     ]
 }
 
-/// Whether a byte range of the caller's buffer holds a non-zero byte.
-fn nonzero_in(call: &Clone3Call, from: u64, to: u64) -> bool {
-    let members = FIELDS.iter().zip(words(call)).any(|(f, w)| {
-        let (start, end) = (f.offset as u64, (f.offset + f.size) as u64);
-        w != 0 && start < to && end > from
-    });
+/// Which members hold an address or descriptor the payload fills in at run time (their
+/// word here is a non-zero stand-in, so any of their bytes may be the non-zero one).
+fn run_time_values(call: &Clone3Call) -> [bool; 11] {
+    let addr = |p: Ptr| matches!(p, Ptr::Slot(_) | Ptr::TlsArea(_) | Ptr::Unmapped);
+    let mut r = [false; 11];
+    r[1] = addr(call.pidfd);
+    r[2] = addr(call.child_tid);
+    r[3] = addr(call.parent_tid);
+    r[5] = matches!(call.stack, StackSpec::Region { .. });
+    r[7] = addr(call.tls);
+    r[8] = !matches!(call.set_tid, SetTidSpec::Null { .. });
+    r[10] = matches!(call.cgroup, CgroupSpec::Created | CgroupSpec::NonCgroupDir);
+    r
+}
+
+/// Whether a byte range of the caller's buffer holds a non-zero byte: byte by byte, in the
+/// target's byte order, for the values the case fixes; for the run-time ones, wherever
+/// their member overlaps the range.
+fn nonzero_in(call: &Clone3Call, from: u64, to: u64, endian: Endian) -> bool {
+    let bytes = |v: u64| match endian {
+        Endian::Little => v.to_le_bytes(),
+        Endian::Big => v.to_be_bytes(),
+    };
+    let set_in_range = |start: u64, v: u64| {
+        bytes(v)
+            .iter()
+            .enumerate()
+            .any(|(i, b)| *b != 0 && (from..to).contains(&(start + i as u64)))
+    };
+    let run_time = run_time_values(call);
+    let members = FIELDS
+        .iter()
+        .zip(words(call))
+        .zip(run_time)
+        .any(|((f, w), any_byte)| {
+            let (start, end) = (f.offset as u64, (f.offset + f.size) as u64);
+            if any_byte {
+                w != 0 && start < to && end > from
+            } else {
+                set_in_range(start, w)
+            }
+        });
     let tail = call
         .tail
-        .is_some_and(|(off, v)| v != 0 && (off as u64) < to && off as u64 + 8 > from);
+        .is_some_and(|(off, v)| set_in_range(off as u64, v));
     members || tail
 }
 
@@ -118,7 +154,14 @@ pub(crate) fn clone3_entry(call: &Clone3Call, env: &ModelEnv) -> Result<KernelAr
         ArgsAt::GuardAfter { mapped } => (u64::from(mapped), u64::from(mapped) % 8),
     };
     if usize_ > ksize {
-        tail_is_zero(call, ksize, usize_, readable, misalign)?;
+        tail_is_zero(
+            call,
+            ksize,
+            usize_,
+            readable,
+            misalign,
+            env.arch.abi().endian,
+        )?;
     }
     if readable < usize_.min(ksize) {
         return Err((EFAULT, "copying the struct faults".into()));
@@ -250,6 +293,7 @@ fn tail_is_zero(
     usize_: u64,
     readable: u64,
     misalign: u64,
+    endian: Endian,
 ) -> Result<(), (i32, String)> {
     // Word boundaries relative to the struct's start: offsets congruent to `misalign`.
     let mut word = ksize - (ksize + 8 - misalign) % 8;
@@ -260,7 +304,7 @@ fn tail_is_zero(
                 "reading the bytes past the kernel's struct faults".into(),
             ));
         }
-        if nonzero_in(call, word.max(ksize), (word + 8).min(usize_)) {
+        if nonzero_in(call, word.max(ksize), (word + 8).min(usize_), endian) {
             return Err((
                 E2BIG,
                 format!("non-zero byte past the kernel's {ksize}-byte struct"),

@@ -1,0 +1,100 @@
+//! `cloneabi fuzz` natively, in the sandbox: a wrong model rule is found and shrunk, the real
+//! model meets the host kernel without divergence, and a seed repeats its campaign.
+
+use serde_json::Value;
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+fn fuzz(args: &[&str]) -> (i32, Value, String) {
+    let out = Command::new(env!("CARGO_BIN_EXE_cloneabi"))
+        .arg("fuzz")
+        .args(["--format", "json"])
+        .args(args)
+        .output()
+        .expect("cloneabi runs");
+    let stderr = String::from_utf8_lossy(&out.stderr).into_owned();
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "stdout is not the JSON report ({e}):\n{}\nstderr:\n{stderr}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    });
+    (out.status.code().unwrap_or(-1), report, stderr)
+}
+
+#[test]
+fn a_wrong_model_rule_is_found_and_shrunk_within_a_minute() {
+    let start = Instant::now();
+    let (code, report, stderr) = fuzz(&[
+        "--seed",
+        "42",
+        "--cases",
+        "3000",
+        "--shrink-time",
+        "50",
+        "--model-mutant",
+        "set-tid-copied-first",
+    ]);
+    let took = start.elapsed();
+    assert_eq!(code, 1, "a divergence exits 1\n{stderr}");
+    let divs = report["divergences"].as_array().unwrap();
+    let d = divs
+        .iter()
+        .find(|d| {
+            d["signature"]
+                .as_str()
+                .unwrap()
+                .contains("EFAULT -> EINVAL")
+        })
+        .unwrap_or_else(|| panic!("the mutated rule's divergence is missing: {report:#}"));
+    assert_eq!(d["shrunk"]["confirmed"], true, "{d:#}");
+    let fields = d["non_default_fields"].as_u64().unwrap();
+    assert!(
+        fields <= 3,
+        "shrunk to {fields} fields: {}",
+        d["catalog_entry"]
+    );
+    let entry = d["catalog_entry"].as_str().unwrap();
+    assert!(entry.contains("SetTidSpec::Unmapped"), "{entry}");
+    assert!(took < Duration::from_secs(60), "took {took:?}");
+}
+
+#[test]
+fn the_model_meets_the_host_kernel_and_a_seed_repeats_its_campaign() {
+    let args = ["--seed", "2", "--cases", "3000", "--shrink-time", "0"];
+    let (code, first, stderr) = fuzz(&args);
+    assert_eq!(
+        code, 0,
+        "divergences on the host kernel:\n{:#}\n{stderr}",
+        first["divergences"]
+    );
+    assert_eq!(first["cases"], 3000);
+    let rules = first["rules"].as_object().unwrap();
+    assert!(
+        rules.len() >= 30,
+        "only {} rules reached: {rules:?}",
+        rules.len()
+    );
+    let (_, again, _) = fuzz(&args);
+    // Same programs, same predictions, same verdicts: the same rule counts.
+    assert_eq!(first["rules"], again["rules"]);
+    assert_eq!(first["divergent_cases"], again["divergent_cases"]);
+}
+
+#[test]
+fn bad_options_are_usage_errors() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cloneabi"))
+        .args(["fuzz", "--runner", "qemu-system", "--time", "5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("--time needs --runner native"), "{stderr}");
+    assert!(out.stdout.is_empty());
+    let out = Command::new(env!("CARGO_BIN_EXE_cloneabi"))
+        .args(["fuzz", "--runner", "qemu-system", "--cases", "5"])
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("needs --arch"));
+}
