@@ -57,6 +57,47 @@ fn a_wrong_model_rule_is_found_and_shrunk_within_a_minute() {
     let entry = d["catalog_entry"].as_str().unwrap();
     assert!(entry.contains("SetTidSpec::Unmapped"), "{entry}");
     assert!(took < Duration::from_secs(60), "took {took:?}");
+    reproducer_runs_in_the_sandbox(d["c_reproducer"].as_str().unwrap());
+}
+
+/// The C reproducer of the mutated rule's divergence compiles, and in the native sandbox
+/// exits 1 (the kernel disagrees with the mutated model) and 0 once it expects what the
+/// real model expects.
+fn reproducer_runs_in_the_sandbox(source: &str) {
+    use cloneabi_runners::native::{run, NativeOptions};
+    let dir = tempfile::Builder::new()
+        .prefix("cloneabi-repro-")
+        .tempdir()
+        .unwrap();
+    let outcome = |source: &str| {
+        let c = dir.path().join("repro.c");
+        let bin = dir.path().join("repro");
+        std::fs::write(&c, source).unwrap();
+        let cc = Command::new("cc")
+            .args(["-static", "-O2", "-Wall", "-Werror", "-o"])
+            .arg(&bin)
+            .arg(&c)
+            .output()
+            .expect("cc runs");
+        assert!(
+            cc.status.success(),
+            "{}",
+            String::from_utf8_lossy(&cc.stderr)
+        );
+        let out = run(&bin, &c, &NativeOptions::default()).expect("the sandbox starts");
+        assert!(libc::WIFEXITED(out.status), "status {:#x}", out.status);
+        (
+            libc::WEXITSTATUS(out.status),
+            String::from_utf8_lossy(&out.output).into_owned(),
+        )
+    };
+    let (code, text) = outcome(source);
+    assert_eq!(code, 1, "{text}");
+    assert!(text.contains("Invalid argument"), "{text}");
+    let fixed = source.replace("e == EFAULT", "e == EINVAL");
+    assert_ne!(fixed, source);
+    let (code, text) = outcome(&fixed);
+    assert_eq!(code, 0, "{text}");
 }
 
 #[test]

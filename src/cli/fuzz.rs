@@ -12,6 +12,7 @@ use cloneabi_runners::session::NativeRun;
 use cloneabi_suites::case::Case;
 use cloneabi_suites::catalog::all_cases;
 use cloneabi_suites::fuzz::coverage::{rule_of, rule_of_described, Coverage};
+use cloneabi_suites::fuzz::repro::c_reproducer;
 use cloneabi_suites::fuzz::shrink::{shrink, Shrunk};
 use cloneabi_suites::fuzz::{non_default_fields, render, Executor, Generator, Outcome};
 use cloneabi_suites::model::mutant::{self, Mutant};
@@ -98,6 +99,11 @@ struct Divergence {
     catalog_entry: String,
     /// Members and setup steps that differ from a plain fork-like clone3.
     non_default_fields: usize,
+    /// A standalone C program that makes the same call and exits 1 when the kernel
+    /// disagrees with the model.
+    c_reproducer: Option<String>,
+    /// Why there is no C reproducer.
+    no_c_reproducer: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -255,6 +261,7 @@ fn campaign<E: Executor>(
     let mut run_errors = Vec::new();
     let mut env: Option<ModelEnv> = None;
     let (mut arch, mut kernel) = (String::new(), String::new());
+    let mut run_arch: Option<Arch> = None;
     loop {
         let want = match (total, deadline) {
             (Some(n), _) => (n - done).min(batch),
@@ -280,6 +287,7 @@ fn campaign<E: Executor>(
             if env.is_none() {
                 env = run_model_env(run, payload_level);
                 arch = run.arch.to_string();
+                run_arch = Some(run.arch);
                 kernel = run.kernel.release.clone();
             }
             if let Some(e) = &run.error {
@@ -300,6 +308,8 @@ fn campaign<E: Executor>(
                     count: 1,
                     non_default_fields: non_default_fields(&case),
                     catalog_entry: String::new(),
+                    c_reproducer: None,
+                    no_c_reproducer: None,
                     case,
                     outcome: o,
                     shrunk: None,
@@ -357,6 +367,15 @@ fn campaign<E: Executor>(
                 outcome.expected_outcome, outcome.observed_outcome
             ),
         );
+    }
+    for d in &mut found {
+        let case = d.shrunk.as_ref().map_or(&d.case, |s| &s.case);
+        let outcome = d.shrunk.as_ref().map_or(&d.outcome, |s| &s.outcome);
+        match run_arch.map(|a| c_reproducer(case, a, &outcome.expected_outcome)) {
+            Some(Ok(c)) => d.c_reproducer = Some(c),
+            Some(Err(why)) => d.no_c_reproducer = Some(why),
+            None => d.no_c_reproducer = Some("the run reported no arch".into()),
+        }
     }
     // The rules the catalog reaches on this target, as the yardstick of what a campaign
     // could reach.
@@ -456,6 +475,16 @@ fn text(r: &FuzzReport) -> String {
         s += "catalog entry:\n";
         for line in d.catalog_entry.lines() {
             s += &format!("    {line}\n");
+        }
+        match (&d.c_reproducer, &d.no_c_reproducer) {
+            (Some(c), _) => {
+                s += "C reproducer:\n";
+                for line in c.lines() {
+                    s += &format!("    {line}\n");
+                }
+            }
+            (None, Some(why)) => s += &format!("no C reproducer: {why}\n"),
+            (None, None) => {}
         }
     }
     s += "\nrules that decided outcomes:\n";

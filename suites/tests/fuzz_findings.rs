@@ -88,6 +88,15 @@ fn a_clone_vm_child_stays_in_the_callers_time_namespace() {
         })
         .unwrap();
     assert!(ns.1.contains(&time) && !ns.0.contains(&time), "{ns:?}");
+    // Before 6.2 it moved into the new one (Debian's 6.1 in a guest).
+    let old = ModelEnv {
+        kernel: KernelVersion::new(6, 1, 150),
+        ..env(Arch::X86_64)
+    };
+    let ns = checks(predict(&c, &old));
+    assert!(ns
+        .iter()
+        .any(|k| matches!(k, Check::Namespaces { new, .. } if new.contains(&time))));
     let c = case(vec![], Behavior::default(), |c| c.flags = CLONE_NEWTIME);
     let ns = checks(predict(&c, &env(Arch::X86_64)));
     assert!(ns

@@ -8,6 +8,7 @@
 pub mod coverage;
 pub mod gen;
 pub mod render;
+pub mod repro;
 pub mod shrink;
 
 pub use gen::{sanitize, Generator};

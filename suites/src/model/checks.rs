@@ -311,9 +311,13 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
         for (name, is_new) in [
             ("pid", pid_new),
             // copy_namespaces() moves the child into the new time namespace only when it
-            // does not share the caller's mm (timens_on_fork() is skipped under CLONE_VM):
-            // a CLONE_VM child gets it as its time_for_children.
-            ("time", f & CLONE_NEWTIME != 0 && f & CLONE_VM == 0),
+            // does not share the caller's mm (gates::TIMENS_NOT_UNDER_CLONE_VM): such a
+            // CLONE_VM child gets it as its time_for_children.
+            (
+                "time",
+                f & CLONE_NEWTIME != 0
+                    && (f & CLONE_VM == 0 || !super::gates::TIMENS_NOT_UNDER_CLONE_VM.present(env)),
+            ),
             ("user", f & CLONE_NEWUSER != 0),
             ("uts", f & CLONE_NEWUTS != 0),
             ("ipc", f & CLONE_NEWIPC != 0),

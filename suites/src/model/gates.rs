@@ -170,6 +170,18 @@ pub const NEW_2026_FLAGS: Gate = Gate {
     uncertain: &[],
 };
 
+/// 2b5f9dad32ed "fs/exec: switch timens when a task gets a new mm": copy_namespaces() calls
+/// timens_on_fork() only without CLONE_VM, so a CLONE_VM|CLONE_NEWTIME child stays in the
+/// caller's time namespace (before, it moved into the new one). History: the execve pull
+/// for 6.2. Observed old on Debian's 6.1 (a 10000-case `cloneabi fuzz` campaign in a
+/// guest), new on the native 6.18 host.
+pub const TIMENS_NOT_UNDER_CLONE_VM: Gate = Gate {
+    name: "timens_on_fork() only without CLONE_VM",
+    mainline: v(6, 2, 0),
+    stable: &[],
+    uncertain: &[],
+};
+
 /// Every gate, for tests and listings.
 pub const ALL: &[&Gate] = &[
     &STACK_VALIDATED,
@@ -184,4 +196,5 @@ pub const ALL: &[&Gate] = &[
     &ALLOC_PID_TWO_PASS,
     &EXIT_SIGNAL_IN_KERNEL_CLONE,
     &NEW_2026_FLAGS,
+    &TIMENS_NOT_UNDER_CLONE_VM,
 ];
