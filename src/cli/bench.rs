@@ -7,8 +7,15 @@ use cloneabi_runners::matrix::{default_guests, run_guests};
 use cloneabi_suites::catalog::all_cases;
 use std::time::{Duration, Instant};
 
-pub fn run(rounds: usize, boots: bool) -> CmdResult {
-    let cases = all_cases();
+/// `generated`: (how many, seed) cases from the fuzz generator instead of the catalog.
+pub fn run(rounds: usize, boots: bool, generated: Option<(u64, u64)>) -> CmdResult {
+    let cases = match generated {
+        Some((n, seed)) => {
+            let mut g = cloneabi_suites::fuzz::Generator::new(seed);
+            (0..n).map(|_| g.case()).collect()
+        }
+        None => all_cases(),
+    };
     if !boots {
         let b = bench(&cases, rounds).map_err(|e| e.to_string())?;
         print!("{}", b.table());

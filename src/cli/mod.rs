@@ -70,6 +70,13 @@ pub enum Command {
         /// empty boot with the tuned and the plain flags, and the whole matrix in parallel.
         #[arg(long)]
         boots: bool,
+        /// Instead of the catalog, time this many cases from `cloneabi fuzz`'s generator
+        /// (with --seed).
+        #[arg(long, conflicts_with = "boots")]
+        generated: Option<u64>,
+        /// The generator's seed for --generated.
+        #[arg(long, default_value_t = 1, requires = "generated")]
+        seed: u64,
     },
     /// Random programs predicted by the model, run, judged; divergences shrunk to catalog entries.
     Fuzz(fuzz::FuzzArgs),
@@ -109,7 +116,12 @@ pub fn dispatch(cli: Cli) -> CmdResult {
             json,
         } => report_cmd::diff(&baseline, &current, json),
         Command::Kernels(cmd) => kernels::run(cmd),
-        Command::Bench { rounds, boots } => bench::run(rounds, boots),
+        Command::Bench {
+            rounds,
+            boots,
+            generated,
+            seed,
+        } => bench::run(rounds, boots, generated.map(|n| (n, seed))),
         Command::Exec(args) => exec::run(args),
         Command::Fuzz(args) => fuzz::run(args),
         Command::Audit(cmd) => audit::run(cmd),
