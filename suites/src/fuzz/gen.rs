@@ -573,6 +573,18 @@ pub fn sanitize(mut case: Case) -> Case {
             l.flags
         }
     };
+    // A CLONE_PARENT child's CLONE_CHILD_CLEARTID write comes as it exits, after the report
+    // the payload waits for, and the payload does not wait for the exit of a child that is
+    // not its own: the slot would be read too early. Such a child gets no slot to clear.
+    if flags & (CLONE_PARENT | CLONE_THREAD | CLONE_CHILD_CLEARTID)
+        == CLONE_PARENT | CLONE_CHILD_CLEARTID
+    {
+        match &mut case.call {
+            Call::Clone3(c) if matches!(c.child_tid, Ptr::Slot(_)) => c.child_tid = Ptr::Null,
+            Call::Legacy(l) if matches!(l.child_tid, Ptr::Slot(_)) => l.child_tid = Ptr::Null,
+            _ => {}
+        }
+    }
     case.behavior = Behavior {
         no_reap: flags & (CLONE_THREAD | CLONE_PARENT) != 0,
         follow_exit: flags & CLONE_AUTOREAP != 0,
