@@ -36,6 +36,7 @@ fn case(steps: Vec<Step>, behavior: Behavior, f: impl FnOnce(&mut Clone3Call)) -
         steps,
         call: Call::Clone3(c),
         behavior,
+        scope: Default::default(),
     }
 }
 

@@ -8,8 +8,8 @@
 //! safely and the model can judge (the same function bounds the shrinker's candidates).
 
 use crate::case::{
-    ArgsAt, Call, Case, CgroupSpec, Clone3Call, Concern, LegacyCall, PidValue, Ptr, SetTidSpec,
-    SizeSpec, SlotKind, StackSpec, Step,
+    ArgsAt, Call, Case, CgroupSpec, Clone3Call, Concern, LegacyCall, PidValue, Ptr, Scope,
+    SetTidSpec, SizeSpec, SlotKind, StackSpec, Step,
 };
 use crate::catalog::STACK_LEN;
 use crate::flags::*;
@@ -433,6 +433,7 @@ impl Generator {
             steps,
             call,
             behavior: Behavior::default(),
+            scope: Scope::AllAbis,
         };
         sanitize(case)
     }
@@ -463,6 +464,7 @@ pub fn sanitize(mut case: Case) -> Case {
         Step::UnsharePidNs => 2,
         Step::Signal { .. } => 3,
         Step::KeepCaps { .. } => 4,
+        Step::AutoreapedCaller => 5,
     };
     case.steps.sort_by_key(order);
     case.steps.dedup_by(|a, b| {

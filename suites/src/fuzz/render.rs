@@ -37,6 +37,7 @@ fn ptr(p: Ptr) -> String {
         Ptr::Slot(s) => format!("Ptr::Slot(SlotKind::{s:?})"),
         Ptr::TlsArea(o) => format!("Ptr::TlsArea({})", num(o)),
         Ptr::Unmapped => "Ptr::Unmapped".into(),
+        Ptr::SlotPlus4G(s) => format!("Ptr::SlotPlus4G(SlotKind::{s:?})"),
     }
 }
 
@@ -72,6 +73,15 @@ fn set_tid(s: &SetTidSpec) -> String {
             let v: Vec<String> = p.iter().map(|x| pid(*x)).collect();
             format!("SetTidSpec::Pids(vec![{}])", v.join(", "))
         }
+        SetTidSpec::PidsPlus4G(p) => {
+            let v: Vec<String> = p.iter().map(|x| pid(*x)).collect();
+            format!("SetTidSpec::PidsPlus4G(vec![{}])", v.join(", "))
+        }
+        SetTidSpec::Literal { addr, size } => format!(
+            "SetTidSpec::Literal {{ addr: {}, size: {} }}",
+            num(*addr),
+            num(*size)
+        ),
     }
 }
 
@@ -84,6 +94,7 @@ fn step(s: &Step) -> String {
             format!("Step::Signal {{ signo: {signo}, disposition: Disposition::{disposition:?} }}")
         }
         Step::Cgroup => "Step::Cgroup".into(),
+        Step::AutoreapedCaller => "Step::AutoreapedCaller".into(),
     }
 }
 

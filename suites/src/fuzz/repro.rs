@@ -83,6 +83,9 @@ pub fn c_reproducer(case: &Case, arch: Arch, expected_outcome: &str) -> Result<S
             SetupOp::CgroupMkdir { .. } | SetupOp::CgroupWrite { .. } => {
                 return Err("its setup needs the cgroup2 hierarchy the payload mounts".into())
             }
+            SetupOp::AutoreapInto => {
+                return Err("its setup runs the call in an autoreaped child".into())
+            }
         };
     }
     let mut fixups = String::new();

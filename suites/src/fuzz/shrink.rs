@@ -155,6 +155,12 @@ fn clone3_candidates(c: &Clone3Call) -> Vec<Clone3Call> {
             }
             with(&|n| n.set_tid = SetTidSpec::Pids(vec![PidValue::Literal(*value); *len as usize]));
         }
+        SetTidSpec::PidsPlus4G(p) => {
+            with(&|n| n.set_tid = SetTidSpec::Pids(p.clone()));
+        }
+        SetTidSpec::Literal { size, .. } => {
+            with(&|n| n.set_tid = SetTidSpec::Unmapped { size: *size });
+        }
         SetTidSpec::Null { size } | SetTidSpec::Unmapped { size } => {
             let unmapped = matches!(c.set_tid, SetTidSpec::Unmapped { .. });
             for s in smaller(*size) {
