@@ -34,7 +34,17 @@ pub const ABI: ArchAbi = ArchAbi {
                 releases: &Release::ALL,
                 default: &[Release::Bookworm, Release::BookwormBackports, Release::TrixieBackports],
             }),
-            build: None,
+            build: SourceBuild {
+                make_arch: "arm64",
+                cross_compile: "aarch64-linux-gnu-",
+                cross_package: "gcc-aarch64-linux-gnu",
+                target: "Image",
+                image: "arch/arm64/boot/Image",
+                defconfig: "defconfig",
+                minimal_base: "tinyconfig",
+                minimal_fragment: "minimal-arm64.config",
+            },
+            default_build: None,
         },
     }),
     // History: "arch: wire-up clone3() syscall" (5.3) defined __ARCH_WANT_SYS_CLONE3 in

@@ -216,23 +216,37 @@ impl ImageFormat {
     }
 }
 
-/// A kernel built by cloneabi from a Debian `linux-source-<series>` package.
+/// How `cloneabi kernels build` builds this arch's kernel from a source tree (a Debian
+/// `linux-source-<series>` package or a developer's tree), out of tree with `make O=`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub struct SourceBuild {
     /// `make ARCH=`.
     pub make_arch: &'static str,
-    /// `make CROSS_COMPILE=`; its `gcc` must be on PATH.
+    /// `make CROSS_COMPILE=` on a host of another arch; its `gcc` must be on PATH.
     pub cross_compile: &'static str,
     /// The Debian package of that compiler.
     pub cross_package: &'static str,
-    /// The defconfig the fragment is applied on.
-    pub defconfig: &'static str,
-    /// The config fragment, a file under `fixtures/kernels/`.
-    pub fragment: &'static str,
-    /// The make target, and the file it leaves in the tree.
+    /// The make target that builds the image QEMU boots.
     pub target: &'static str,
-    /// The release channel a build is filed under (the source package's suite).
-    pub channel: Release,
+    /// Where that target leaves the image, relative to the build directory.
+    pub image: &'static str,
+    /// The config `--config FILE` is merged on.
+    pub defconfig: &'static str,
+    /// The config `--config minimal` starts from, before `fixtures/kernels/minimal.config`.
+    pub minimal_base: &'static str,
+    /// What the arch needs on top of `minimal.config` (its QEMU machine's console and
+    /// power-off, 64-bit mode, its compat ABIs), a file under `fixtures/kernels/`.
+    pub minimal_fragment: &'static str,
+}
+
+/// A kernel the main job builds because Debian ships none for the arch.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct DefaultBuild {
+    /// The Debian source series (`linux-source-<series>`).
+    pub series: &'static str,
+    /// The config fragment, a file under `fixtures/kernels/`, merged on
+    /// [`SourceBuild::defconfig`].
+    pub fragment: &'static str,
 }
 
 /// Where kernels of an arch come from.
@@ -240,8 +254,10 @@ pub struct SourceBuild {
 pub struct KernelSources {
     /// Debian's kernel packages, `linux-image-<flavour>` in these releases.
     pub debian: Option<DebianKernels>,
-    /// Otherwise (or as well), a build from source.
-    pub build: Option<SourceBuild>,
+    /// How to build one from source (`cloneabi kernels build`).
+    pub build: SourceBuild,
+    /// Where Debian has no kernel: the build the main job boots.
+    pub default_build: Option<DefaultBuild>,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]

@@ -108,7 +108,7 @@ pub fn abi_table(arch: Arch) -> String {
     if !arch.boot_args().is_empty() {
         let _ = writeln!(t, "  boot args         {}", arch.boot_args());
     }
-    let kernels = match (k.sources.debian, k.sources.build) {
+    let kernels = match (k.sources.debian, k.sources.default_build) {
         (Some(d), _) => format!(
             "Debian linux-image-{} in {} (default {})",
             d.flavour,
@@ -123,9 +123,9 @@ pub fn abi_table(arch: Arch) -> String {
                 .collect::<Vec<_>>()
                 .join(", ")
         ),
-        (None, Some(b)) => format!(
-            "built from linux-source ({} + fixtures/kernels/{}, make {})",
-            b.defconfig, b.fragment, b.target
+        (None, Some(d)) => format!(
+            "built from linux-source-{} ({} + fixtures/kernels/{}, make {})",
+            d.series, k.sources.build.defconfig, d.fragment, k.sources.build.target
         ),
         (None, None) => "none".to_string(),
     };

@@ -13,7 +13,10 @@ pub mod json;
 mod sysno;
 pub mod version;
 
-pub use abi::{ArchAbi, Endian, ImageFormat, Kernel, KernelArch, MachineSpec, QemuSystem};
+pub use abi::{
+    ArchAbi, DefaultBuild, Endian, ImageFormat, Kernel, KernelArch, MachineSpec, QemuSystem,
+    SourceBuild,
+};
 pub use debian::Release;
 pub use sysno::Sysno;
 pub use version::KernelVersion;
@@ -232,7 +235,7 @@ mod tests {
             assert_eq!(host.boot_group()[0], host, "the native ABI boots first");
             let k = arch.kernel_arch();
             assert!(
-                k.sources.debian.is_some() || k.sources.build.is_some(),
+                k.sources.debian.is_some() || k.sources.default_build.is_some(),
                 "{arch}: no kernel source"
             );
             if let Some(d) = k.sources.debian {
@@ -244,6 +247,43 @@ mod tests {
             assert!(abi.first_clone3 >= KernelVersion::new(5, 3, 0), "{arch}");
         }
         assert!(Arch::kernels().count() >= 5);
+    }
+
+    #[test]
+    fn every_kernel_arch_says_how_to_build_its_kernel() {
+        for arch in Arch::kernels() {
+            let k = arch.kernel_arch();
+            let b = k.sources.build;
+            // The image is the file the make target leaves: vmlinux in the build dir, the
+            // others under arch/<ARCH>/boot/.
+            assert!(
+                b.image.ends_with(b.target),
+                "{arch}: {} vs {}",
+                b.image,
+                b.target
+            );
+            assert_eq!(
+                k.image == ImageFormat::Elf,
+                b.image == "vmlinux",
+                "{arch}: an ELF image is vmlinux"
+            );
+            if b.image != "vmlinux" {
+                assert!(
+                    b.image.starts_with("arch/") && b.image.contains("/boot/"),
+                    "{arch}"
+                );
+            }
+            assert!(b.cross_compile.ends_with('-'), "{arch}");
+            assert!(b.cross_package.starts_with("gcc-"), "{arch}");
+            assert!(b.minimal_fragment.ends_with(".config"), "{arch}");
+            assert!(b.defconfig.ends_with("defconfig"), "{arch}");
+            if let Some(d) = k.sources.default_build {
+                assert!(
+                    d.series.split('.').all(|p| p.parse::<u32>().is_ok()),
+                    "{arch}"
+                );
+            }
+        }
     }
 
     #[test]

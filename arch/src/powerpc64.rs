@@ -1,7 +1,7 @@
 //! Big-endian ppc64 (ELFv1: function descriptors and `.opd`, as Debian's ppc64 port builds it).
 
 use crate::abi::*;
-use crate::{KernelVersion, Release};
+use crate::KernelVersion;
 use crate::Sysno::{self, *};
 
 pub const ABI: ArchAbi = ArchAbi {
@@ -13,20 +13,21 @@ pub const ABI: ArchAbi = ArchAbi {
         uname_machine: "ppc64",
         qemu: QEMU_PSERIES,
         image: ImageFormat::Elf,
-        // No Debian kernel package is reachable for big-endian ppc64: cloneabi builds one.
-        // (A tinyconfig base builds faster but dies with a program exception at the
-        // firmware hand-over.)
+        // No Debian kernel package is reachable for big-endian ppc64: the main job boots
+        // one cloneabi builds from pseries_defconfig and ppc64-be.config.
         sources: KernelSources {
             debian: None,
-            build: Some(SourceBuild {
+            build: SourceBuild {
                 make_arch: "powerpc",
                 cross_compile: "powerpc64-linux-gnu-",
                 cross_package: "gcc-powerpc64-linux-gnu",
-                defconfig: "pseries_defconfig",
-                fragment: "ppc64-be.config",
                 target: "vmlinux",
-                channel: Release::Bookworm,
-            }),
+                image: "vmlinux",
+                defconfig: "pseries_defconfig",
+                minimal_base: "tinyconfig",
+                minimal_fragment: "minimal-powerpc64.config",
+            },
+            default_build: Some(DefaultBuild { series: "6.1", fragment: "ppc64-be.config" }),
         },
     }),
     first_clone3: KernelVersion::new(5, 3, 0),

@@ -31,7 +31,17 @@ pub const ABI: ArchAbi = ArchAbi {
                 releases: &[Release::Trixie, Release::Sid],
                 default: &[Release::Trixie, Release::Sid],
             }),
-            build: None,
+            build: SourceBuild {
+                make_arch: "riscv",
+                cross_compile: "riscv64-linux-gnu-",
+                cross_package: "gcc-riscv64-linux-gnu",
+                target: "Image",
+                image: "arch/riscv/boot/Image",
+                defconfig: "defconfig",
+                minimal_base: "tinyconfig",
+                minimal_fragment: "minimal-riscv64.config",
+            },
+            default_build: None,
         },
     }),
     // clone3 came with the asm-generic table's 5.3 wiring (rv32 only got it in 5.13); from

@@ -549,8 +549,19 @@ pub fn signal_name(signal: i32) -> &'static str {
 pub fn cached_kernel(arch: Arch, release: Option<Release>) -> Result<KernelImage, String> {
     let cache = Cache::from_env().map_err(|e| e.to_string())?;
     let Some(debian) = arch.kernel_arch().sources.debian else {
-        return kernels::cached_ppc64_be(&cache).ok_or_else(|| {
-            format!("no {arch} kernel is cached: run `cloneabi kernels build --arch {arch}`")
+        return kernels::cached_default(&cache, arch).ok_or_else(|| {
+            let how = arch
+                .kernel_arch()
+                .sources
+                .default_build
+                .map(|d| {
+                    format!(
+                        " --source {} --config fixtures/kernels/{}",
+                        d.series, d.fragment
+                    )
+                })
+                .unwrap_or_default();
+            format!("no {arch} kernel is cached: run `cloneabi kernels build --arch {arch}{how}`")
         });
     };
     let release = release

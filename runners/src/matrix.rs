@@ -60,17 +60,19 @@ pub fn default_guests(
                 Err(e) => missing.push(e),
             }
         }
-        if sources.debian.is_none() && sources.build.is_some() {
-            let built = kernels::cached_ppc64_be(cache).map(Ok).unwrap_or_else(|| {
+        if let Some(d) = sources.default_build {
+            let built = kernels::cached_default(cache, arch).map(Ok).unwrap_or_else(|| {
                 if !provision {
                     return Err(format!(
-                        "no {arch} kernel is cached (cloneabi kernels build --arch {arch})"
+                        "no {arch} kernel is cached (cloneabi kernels build --arch {arch} --source {} --config fixtures/kernels/{})",
+                        d.series, d.fragment
                     ));
                 }
                 log(&format!(
-                    "building the {arch} kernel from Debian's linux-source (about 9 minutes on 2 cores)"
+                    "building the {arch} kernel from Debian's linux-source-{} (about 9 minutes on 2 cores)",
+                    d.series
                 ));
-                kernels::build_ppc64_be(cache).map_err(|e| e.to_string())
+                kernels::build_default(cache, arch).map_err(|e| e.to_string())
             });
             match built {
                 Ok(kernel) => guests.push(Guest { arch, kernel }),

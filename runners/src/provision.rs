@@ -3,7 +3,7 @@
 //! tools. As root through apt-get; otherwise the exact command is printed and whatever can
 //! run without those packages still runs.
 
-use crate::kernels::{in_path, BUILD_TOOLS};
+use crate::kernels::{in_path, required_tools};
 use crate::payload;
 use cloneabi_arch::Arch;
 use std::process::{Command, Stdio};
@@ -28,8 +28,11 @@ pub fn missing_packages() -> Vec<String> {
             }
         }
     }
-    for (tool, pkg) in BUILD_TOOLS {
-        need(in_path(tool), pkg);
+    // The kernels the main job builds (Debian ships none for their arch).
+    for arch in Arch::kernels().filter(|a| a.kernel_arch().sources.default_build.is_some()) {
+        for (tool, pkg) in required_tools(arch, Arch::host(), true) {
+            need(in_path(&tool), &pkg);
+        }
     }
     pkgs
 }

@@ -32,7 +32,7 @@ impl<'a> GuestKernel<'a> {
                 image.meta.package.clone(),
                 image.meta.package_version.clone(),
             )),
-            channel: Some(image.release.name().to_string()),
+            channel: image.release.map(|r| r.name().to_string()),
         }
     }
 

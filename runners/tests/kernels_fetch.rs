@@ -73,7 +73,7 @@ fn fetch_trixie_with_fallback() {
 fn build_ppc64_be_kernel() {
     let cache = Cache::from_env().unwrap();
     let t = std::time::Instant::now();
-    let k = kernels::build_ppc64_be(&cache).unwrap_or_else(|e| panic!("{e}"));
+    let k = kernels::build_default(&cache, Arch::Powerpc64).unwrap_or_else(|e| panic!("{e}"));
     let found = identify::check(&k.path, Arch::Powerpc64).unwrap();
     assert_eq!(found.format.image, cloneabi_arch::ImageFormat::Elf);
     match &k.meta.origin {

@@ -103,9 +103,12 @@ fn qemu_system(args: &RunArgs, cases: &[cloneabi_suites::case::Case]) -> Result<
     }
     let release = args.release;
     let cache = Cache::from_env().map_err(|e| e.to_string())?;
-    let image = if arch.kernel_arch().sources.build.is_some() {
-        kernels::cached_ppc64_be(&cache).ok_or_else(|| {
-            format!("no {arch} kernel is cached: run `cloneabi kernels build --arch {arch}`")
+    let image = if let Some(d) = arch.kernel_arch().sources.default_build {
+        kernels::cached_default(&cache, arch).ok_or_else(|| {
+            format!(
+                "no {arch} kernel is cached: run `cloneabi kernels build --arch {arch} --source {} --config fixtures/kernels/{}`",
+                d.series, d.fragment
+            )
         })?
     } else {
         kernels::cached(release, arch, &cache)

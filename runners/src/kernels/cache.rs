@@ -178,7 +178,7 @@ mod tests {
         KernelMeta {
             schema: super::super::META_SCHEMA,
             arch: "x86_64".into(),
-            release: Release::Bookworm,
+            release: Some(Release::Bookworm),
             package: "linux-image-test".into(),
             package_version: "1.0".into(),
             kernel_release: "6.1.0-1-amd64".into(),

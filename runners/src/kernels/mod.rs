@@ -3,15 +3,18 @@
 //! Debian kernel packages are resolved and downloaded with `apt-get` running on a private,
 //! per-(release, arch) apt state inside the cache (see [`apt`]); the host's apt configuration
 //! and state are never read or written. Only `boot/vmlinu[xz]-*` is kept.
-//! Big-endian ppc64 has no reachable Debian kernel: [`build_ppc64_be`] builds one from
-//! Debian's `linux-source-6.1`.
+//! Kernels are also built from source ([`build()`]: a Debian `linux-source-<series>` or a
+//! developer's tree); big-endian ppc64 has no reachable Debian kernel, so the main job boots
+//! one built from Debian's `linux-source-6.1` ([`build_default`]).
 //!
 //! Cache layout (root from [`Cache::from_env`]):
 //! ```text
 //! <cache>/kernels/<release>/<arch>/<package-version>/vmlinuz-<krel>   the image
 //! <cache>/kernels/<release>/<arch>/<package-version>/kernel.json      metadata, written last
 //! <cache>/apt/<release>/<dpkg-arch>/                                  private apt state
-//! <cache>/build/ppc64-be/<source-version>-<cfg-sha12>/                 BE build tree (removed after success)
+//! <cache>/kernels/tree/<arch>/<path-sha12>/<describe>+cfg<sha12>/      built from a developer's tree
+//! <cache>/build/src/<source-version>/linux-source-<series>/           unpacked Debian sources
+//! <cache>/build/out/<arch>/<key>/                                     `make O=` build dirs
 //! <cache>/locks/*.lock                                                 flock()s
 //! <cache>/tmp/                                                         staging, renamed into place
 //! ```
@@ -23,7 +26,10 @@ mod build;
 mod cache;
 pub mod identify;
 
-pub use build::{build_ppc64_be, cached_ppc64_be, in_path, PPC64_BE_CONFIG, TOOLS as BUILD_TOOLS};
+pub use build::{
+    build, build_default, cached_default, config_plan, fixture, in_path, required_tools,
+    ConfigSpec, SourceSpec, FRAGMENTS, MINIMAL_CONFIG,
+};
 pub use cache::{Cache, CacheLock};
 
 use cloneabi_arch::Arch;
@@ -55,6 +61,17 @@ pub enum Origin {
         build_seconds: f64,
         compiler: String,
     },
+    /// Built by cloneabi from a source tree on disk.
+    Tree {
+        path: String,
+        /// `git describe --always --dirty`, or the Makefile's version.
+        describe: String,
+        /// The config base and fragments (`tinyconfig + minimal.config + ...`).
+        config: String,
+        config_sha256: String,
+        build_seconds: f64,
+        compiler: String,
+    },
 }
 
 /// The metadata file of a cached kernel (`kernel.json`).
@@ -62,8 +79,10 @@ pub enum Origin {
 pub struct KernelMeta {
     pub schema: u32,
     pub arch: String,
-    pub release: Release,
-    /// Binary package name, e.g. `linux-image-6.1.0-56-arm64`.
+    /// The release the package came from; none for a kernel built from a tree on disk.
+    pub release: Option<Release>,
+    /// Binary package name, e.g. `linux-image-6.1.0-56-arm64` (a built kernel: its source
+    /// package, or the tree's path).
     pub package: String,
     pub package_version: String,
     /// `uname -r` of the kernel, e.g. `6.1.0-56-arm64`.
@@ -84,7 +103,7 @@ const META_FILE: &str = "kernel.json";
 #[derive(Clone, Debug, PartialEq)]
 pub struct KernelImage {
     pub arch: Arch,
-    pub release: Release,
+    pub release: Option<Release>,
     /// The image (bzImage, gzip'd arm64 Image, s390x image or ELF vmlinux).
     pub path: PathBuf,
     pub dir: PathBuf,
@@ -313,7 +332,7 @@ pub(crate) fn now_secs() -> u64 {
 }
 
 /// Every kernel in the cache that passes the cheap (size) check, sorted by arch, release
-/// and package version (newest last). Corrupt entries are skipped.
+/// (tree builds first) and package version (newest last). Corrupt entries are skipped.
 pub fn list(cache: &Cache) -> Vec<KernelImage> {
     let mut out = Vec::new();
     let root = cache.kernels_dir();
@@ -323,7 +342,25 @@ pub fn list(cache: &Cache) -> Vec<KernelImage> {
             let Ok(rd) = fs::read_dir(&d) else { continue };
             for e in rd.flatten() {
                 if let Ok(k) = KernelImage::load(&e.path(), false) {
-                    if k.arch == arch && k.release == release {
+                    if k.arch == arch && k.release == Some(release) {
+                        out.push(k);
+                    }
+                }
+            }
+        }
+    }
+    for arch in Arch::kernels() {
+        let d = root.join("tree").join(arch.name());
+        let Ok(trees) = fs::read_dir(&d) else {
+            continue;
+        };
+        for t in trees.flatten() {
+            let Ok(rd) = fs::read_dir(t.path()) else {
+                continue;
+            };
+            for e in rd.flatten() {
+                if let Ok(k) = KernelImage::load(&e.path(), false) {
+                    if k.arch == arch && k.release.is_none() {
                         out.push(k);
                     }
                 }
@@ -346,15 +383,19 @@ pub fn cached(release: Release, arch: Arch, cache: &Cache) -> Option<KernelImage
     let mut all: Vec<KernelImage> = list(cache)
         .into_iter()
         .filter(|k| k.arch == arch)
-        .filter(|k| {
-            k.release == release
-                || matches!(&k.meta.origin, Origin::Debian { requested: Some(r), .. } if *r == release)
+        // Only Debian's own kernels: a kernel built from a release's linux-source is not
+        // that release's kernel.
+        .filter(|k| match &k.meta.origin {
+            Origin::Debian { requested, .. } => {
+                k.release == Some(release) || *requested == Some(release)
+            }
+            Origin::Built { .. } | Origin::Tree { .. } => false,
         })
         .collect();
     // Prefer entries of the release itself over fallbacks, then the newest.
     all.sort_by(|a, b| {
-        (a.release == release)
-            .cmp(&(b.release == release))
+        (a.release == Some(release))
+            .cmp(&(b.release == Some(release)))
             .then_with(|| apt::compare_versions(&a.meta.package_version, &b.meta.package_version))
     });
     while let Some(k) = all.pop() {
@@ -373,7 +414,7 @@ pub fn cached(release: Release, arch: Arch, cache: &Cache) -> Option<KernelImage
 pub fn fetch(release: Release, arch: Arch, cache: &Cache) -> Result<KernelImage, KernelError> {
     let Some(debian) = arch.kernel_arch().sources.debian else {
         return Err(KernelError::NotFound(format!(
-            "Debian has no kernel package for {arch}: build one with `cloneabi kernels build --arch {arch}`"
+            "Debian has no kernel package for {arch}: build one with `cloneabi kernels build --arch {arch} --source 6.1`"
         )));
     };
     let arch = arch.kernel_abi();
@@ -512,7 +553,7 @@ fn fetch_one(
         let meta = KernelMeta {
             schema: META_SCHEMA,
             arch: arch.name().to_string(),
-            release: rel,
+            release: Some(rel),
             package: pkg.name.clone(),
             package_version: pkg.version.clone(),
             kernel_release,
