@@ -98,8 +98,12 @@ fn qemu_system(args: &RunArgs, cases: &[cloneabi_suites::case::Case]) -> Result<
     let arch = args.arch.ok_or("qemu-system needs --arch")?;
     let timeout = Duration::from_secs(args.timeout);
     if let Some(path) = &args.kernel {
-        return run_qemu_system(cases, arch, &GuestKernel::file(path), timeout)
-            .map_err(|e| e.to_string());
+        // A cached image (one `kernels build` printed) carries its provenance.
+        let cached = kernels::KernelImage::of_image(path);
+        let kernel = cached
+            .as_ref()
+            .map_or_else(|| GuestKernel::file(path), GuestKernel::cached);
+        return run_qemu_system(cases, arch, &kernel, timeout).map_err(|e| e.to_string());
     }
     let release = args.release;
     let cache = Cache::from_env().map_err(|e| e.to_string())?;

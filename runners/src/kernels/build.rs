@@ -1220,6 +1220,11 @@ mod tests {
         let user = config_plan(Arch::Aarch64, &ConfigSpec::File(f.clone())).unwrap();
         assert_eq!(user.base, "defconfig");
         assert_eq!(user.sha256, sha256_bytes(b"CONFIG_KASAN=y\n"));
+        // The same text on another base is another config.
+        let same_text: String = min.fragments.iter().map(|(_, t)| t.as_str()).collect();
+        fs::write(&f, &same_text).unwrap();
+        let on_defconfig = config_plan(Arch::X86_64, &ConfigSpec::File(f.clone())).unwrap();
+        assert_ne!(on_defconfig.sha256, min.sha256);
         fs::write(&f, "KASAN=y\n").unwrap();
         let e = config_plan(Arch::Aarch64, &ConfigSpec::File(f))
             .unwrap_err()

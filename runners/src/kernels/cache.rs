@@ -229,6 +229,61 @@ mod tests {
     }
 
     #[test]
+    fn built_kernels_are_listed_but_are_no_release_kernel() {
+        let tmp = tempfile::tempdir().unwrap();
+        let cache = Cache::at(tmp.path()).unwrap();
+        let commit = |file: &str, data: &[u8], meta: KernelMeta, dest: &str| {
+            let stage = cache.staging().unwrap();
+            let entry = stage.path().join("entry");
+            fs::create_dir(&entry).unwrap();
+            fs::write(entry.join(file), data).unwrap();
+            cache
+                .commit_entry(&entry, &meta, &cache.kernels_dir().join(dest))
+                .unwrap()
+        };
+        let built = |m: KernelMeta| KernelMeta {
+            origin: Origin::Built {
+                source_package: "linux-source-6.1".into(),
+                source_version: "9.9".into(),
+                config_sha256: "0".repeat(64),
+                build_seconds: 1.0,
+                compiler: String::new(),
+            },
+            package_version: "9.9".into(),
+            ..m
+        };
+        let debian = commit(
+            "vmlinuz-d",
+            b"debian",
+            meta("vmlinuz-d", b"debian"),
+            "bookworm/x86_64/1.0",
+        );
+        // Newer than Debian's, from the same release's source: still not "the bookworm kernel".
+        commit(
+            "bzImage-b",
+            b"built",
+            built(meta("bzImage-b", b"built")),
+            "bookworm/x86_64/9.9+cfg000000000000",
+        );
+        let tree = commit(
+            "bzImage-t",
+            b"tree",
+            KernelMeta {
+                release: None,
+                ..built(meta("bzImage-t", b"tree"))
+            },
+            "tree/x86_64/abc/v6.1+cfg000000000000",
+        );
+        assert_eq!(crate::kernels::list(&cache).len(), 3);
+        let found =
+            crate::kernels::cached(Release::Bookworm, cloneabi_arch::Arch::X86_64, &cache).unwrap();
+        assert_eq!(found.path, debian.path);
+        let again = KernelImage::of_image(&tree.path).unwrap();
+        assert_eq!((again.release, again.path), (None, tree.path.clone()));
+        assert!(KernelImage::of_image(&tmp.path().join("elsewhere")).is_none());
+    }
+
+    #[test]
     fn entry_without_metadata_is_not_trusted() {
         let tmp = tempfile::tempdir().unwrap();
         let cache = Cache::at(tmp.path()).unwrap();

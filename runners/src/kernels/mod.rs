@@ -178,6 +178,13 @@ impl KernelImage {
         })
     }
 
+    /// The cache entry whose image `path` is (a path `kernels build` printed), if it
+    /// verifies; `None` for an image from elsewhere.
+    pub fn of_image(path: &Path) -> Option<KernelImage> {
+        let k = KernelImage::load(path.parent()?, true).ok()?;
+        (fs::canonicalize(&k.path).ok()? == fs::canonicalize(path).ok()?).then_some(k)
+    }
+
     /// Recompute the sha256 and compare with the metadata.
     pub fn verify(&self) -> Result<(), KernelError> {
         KernelImage::load(&self.dir, true).map(|_| ())
