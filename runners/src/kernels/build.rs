@@ -484,25 +484,34 @@ pub fn check_tree(dir: &Path, arch: Arch) -> Result<PathBuf, KernelError> {
     Ok(abs)
 }
 
-/// A tree's identity: `git describe --always --dirty`, or the Makefile's version.
+/// A tree's identity: `git describe --always --dirty` when the tree is a git checkout's
+/// top, or the Makefile's version.
 fn tree_identity(dir: &Path) -> String {
-    let git = Command::new("git")
-        .arg("-C")
-        .arg(dir)
-        .args(["describe", "--always", "--dirty", "--tags"])
-        .stdin(Stdio::null())
-        .stderr(Stdio::null())
-        .output()
-        .ok()
-        .filter(|o| o.status.success())
-        .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
-        .filter(|s| !s.is_empty());
-    git.or_else(|| {
-        fs::read_to_string(dir.join("Makefile"))
+    let git = |args: &[&str]| {
+        Command::new("git")
+            .arg("-C")
+            .arg(dir)
+            .args(args)
+            .stdin(Stdio::null())
+            .stderr(Stdio::null())
+            .output()
             .ok()
-            .and_then(|m| makefile_version(&m))
-    })
-    .unwrap_or_else(|| "unknown".into())
+            .filter(|o| o.status.success())
+            .map(|o| String::from_utf8_lossy(&o.stdout).trim().to_string())
+            .filter(|s| !s.is_empty())
+    };
+    // A tree inside some other repository is not described by that repository.
+    let top = git(&["rev-parse", "--show-toplevel"]).and_then(|t| fs::canonicalize(t).ok());
+    let described = (top.as_deref() == Some(dir))
+        .then(|| git(&["describe", "--always", "--dirty", "--tags"]))
+        .flatten();
+    described
+        .or_else(|| {
+            fs::read_to_string(dir.join("Makefile"))
+                .ok()
+                .and_then(|m| makefile_version(&m))
+        })
+        .unwrap_or_else(|| "unknown".into())
 }
 
 /// Where a build of a source lives in the cache, and under which key.
