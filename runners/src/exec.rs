@@ -554,12 +554,7 @@ pub fn cached_kernel(arch: Arch, release: Option<Release>) -> Result<KernelImage
                 .kernel_arch()
                 .sources
                 .default_build
-                .map(|d| {
-                    format!(
-                        " --source {} --config fixtures/kernels/{}",
-                        d.series, d.fragment
-                    )
-                })
+                .map(|d| format!(" --source {} --config {}", d.series, d.fragment))
                 .unwrap_or_default();
             format!("no {arch} kernel is cached: run `cloneabi kernels build --arch {arch}{how}`")
         });

@@ -64,7 +64,7 @@ pub fn default_guests(
             let built = kernels::cached_default(cache, arch).map(Ok).unwrap_or_else(|| {
                 if !provision {
                     return Err(format!(
-                        "no {arch} kernel is cached (cloneabi kernels build --arch {arch} --source {} --config fixtures/kernels/{})",
+                        "no {arch} kernel is cached (cloneabi kernels build --arch {arch} --source {} --config {})",
                         d.series, d.fragment
                     ));
                 }

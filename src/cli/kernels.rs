@@ -30,7 +30,8 @@ pub enum KernelsCmd {
         #[arg(long, value_name = "DIR|SERIES")]
         source: String,
         /// `minimal` (tinyconfig + fixtures/kernels/minimal.config + the arch's lines), or a
-        /// kconfig fragment file merged on the arch's defconfig.
+        /// kconfig fragment merged on the arch's defconfig: a file, or the name of one in
+        /// fixtures/kernels (ppc64-be.config).
         #[arg(long, value_name = "minimal|FILE", default_value = "minimal")]
         config: String,
     },

@@ -110,7 +110,7 @@ fn qemu_system(args: &RunArgs, cases: &[cloneabi_suites::case::Case]) -> Result<
     let image = if let Some(d) = arch.kernel_arch().sources.default_build {
         kernels::cached_default(&cache, arch).ok_or_else(|| {
             format!(
-                "no {arch} kernel is cached: run `cloneabi kernels build --arch {arch} --source {} --config fixtures/kernels/{}`",
+                "no {arch} kernel is cached: run `cloneabi kernels build --arch {arch} --source {} --config {}`",
                 d.series, d.fragment
             )
         })?

@@ -120,12 +120,20 @@ pub enum ConfigSpec {
 }
 
 impl ConfigSpec {
+    /// `minimal`, an existing file, or else the name of a fragment of `fixtures/kernels/`
+    /// (built into cloneabi, so `ppc64-be.config` works from any directory).
     pub fn parse(s: &str) -> ConfigSpec {
         if s == "minimal" {
-            ConfigSpec::Minimal
-        } else {
-            ConfigSpec::File(PathBuf::from(s))
+            return ConfigSpec::Minimal;
         }
+        let p = Path::new(s);
+        if !p.exists() {
+            let name = s.strip_prefix("fixtures/kernels/").unwrap_or(s);
+            if let Some((n, _)) = FRAGMENTS.iter().find(|(n, _)| *n == name) {
+                return ConfigSpec::Fixture(n);
+            }
+        }
+        ConfigSpec::File(p.to_path_buf())
     }
 }
 
@@ -1297,6 +1305,14 @@ mod tests {
         assert_eq!(
             ConfigSpec::parse("x.config"),
             ConfigSpec::File("x.config".into())
+        );
+        assert_eq!(
+            ConfigSpec::parse("ppc64-be.config"),
+            ConfigSpec::Fixture("ppc64-be.config")
+        );
+        assert_eq!(
+            ConfigSpec::parse("/nowhere/ppc64-be.config"),
+            ConfigSpec::File("/nowhere/ppc64-be.config".into())
         );
         assert_eq!(
             makefile_version("# SPDX\nVERSION = 6\nPATCHLEVEL = 1\nSUBLEVEL = 192\nEXTRAVERSION = -rc1\nNAME = x\n"),
