@@ -848,15 +848,30 @@ pub fn build(
         let dotconfig =
             fs::read_to_string(&dotconfig_path).map_err(|e| KernelError::io(&dotconfig_path, e))?;
         let missed = unmet(&dotconfig, &options);
-        if !missed.is_empty() {
-            let msg = format!(
-                "cloneabi: warning: Kconfig did not keep {} of {} ({}): a symbol this kernel version lacks, or one whose dependencies are off",
-                missed.join(", "),
-                plan.describe(),
-                keys.out.join(".config").display()
-            );
-            eprintln!("{msg}");
-            let _ = writeln!(log, "{msg}");
+        // A symbol the final .config does not mention is unknown to this version (renamed
+        // or merged into another); one it mentions was overridden by its dependencies.
+        let (unknown, overridden): (Vec<String>, Vec<String>) =
+            missed.into_iter().partition(|line| {
+                let sym = line_symbol(line).unwrap_or_default();
+                !dotconfig.lines().any(|l| line_symbol(l) == Some(sym))
+            });
+        for (list, why) in [
+            (
+                &overridden,
+                "Kconfig overrode (dependencies off, or a choice set otherwise)",
+            ),
+            (&unknown, "this kernel version does not know"),
+        ] {
+            if !list.is_empty() {
+                let msg = format!(
+                    "cloneabi: warning: {why}: {} (asked for by {}; see {})",
+                    list.join(", "),
+                    plan.describe(),
+                    dotconfig_path.display()
+                );
+                eprintln!("{msg}");
+                let _ = writeln!(log, "{msg}");
+            }
         }
         fs::write(&stamp, &plan.sha256).map_err(|e| KernelError::io(&stamp, e))?;
     }
@@ -1040,6 +1055,7 @@ mod tests {
             "BINFMT_ELF",
             "PROC_FS",
             "PROC_SYSCTL",
+            "SYSCTL",
             "SYSFS",
             "MULTIUSER",
             "FUTEX",
