@@ -18,7 +18,8 @@ pub enum KernelsCmd {
         #[arg(long, value_parser = values::arch(), ignore_case = true)]
         arch: Vec<Arch>,
     },
-    /// Show the cached kernels.
+    /// Show the cached kernels: arch, Debian release (`built:...` for a kernel cloneabi
+    /// built), `uname -r`, package or source version, image.
     List,
     /// Build an arch's kernel from a source tree (out of tree, cached) and print the image's
     /// path. Exit 125 when the tree does not build (`git bisect run` skips the commit).
@@ -90,7 +91,13 @@ pub fn run(cmd: KernelsCmd) -> CmdResult {
                 println!(
                     "{:<12} {:<19} {:<28} {:<24} {}",
                     k.arch.name(),
-                    k.release.map_or("tree", |r| r.name()),
+                    // Built kernels are not their source's release's kernel.
+                    match (&k.meta.origin, k.release) {
+                        (kernels::Origin::Debian { .. }, Some(r)) => r.name().to_string(),
+                        (kernels::Origin::Built { source_package, .. }, _) =>
+                            format!("built:{source_package}"),
+                        _ => "built:tree".to_string(),
+                    },
                     k.meta.kernel_release,
                     k.meta.package_version,
                     k.path.display()
