@@ -352,6 +352,21 @@ fn boot_abis(
         cpu: Some(outcome.cpu.clone()),
         accelerator: Some(outcome.accelerator.to_string()),
     };
+    let parts: Vec<(Arch, Option<(usize, bool)>)> = guest
+        .payloads
+        .iter()
+        .enumerate()
+        .map(|(i, (abi, _))| {
+            let part =
+                part_range(&starts, i, console.len()).map(|r| (r.end, part_ended(&console[r])));
+            (*abi, part)
+        })
+        .collect();
+    let mut failures = part_failures(
+        failure.as_deref(),
+        outcome.panic.as_ref().map(|p| p.offset),
+        &parts,
+    );
     let mut runs = Vec::new();
     let mut missing = guest.missing;
     let mut ran = guest.payloads.into_iter().enumerate().peekable();
@@ -374,12 +389,7 @@ fn boot_abis(
         };
         let end = marks.get(i).copied().unwrap_or(outcome.wall_time);
         let wall_time = begin.map_or(Duration::ZERO, |b| end.saturating_sub(b));
-        let failure = part_failure(
-            failure.as_deref(),
-            outcome.panic.as_ref().map(|p| p.offset),
-            range.map(|r| (r.end, part_ended(&console[r]))),
-            abi,
-        );
+        let failure = failures[i].take();
         let raw = RawRun {
             arch: abi,
             runner: RunnerKind::QemuSystem,
@@ -429,6 +439,26 @@ fn part_failure(
             (!(ended && before_panic)).then(|| boot.to_string())
         }
     }
+}
+
+/// The run error of each payload's part (see [`part_failure`]). A boot failure that no part
+/// takes (QEMU went on after every payload had ended: the guest did not power off) is
+/// /init's, which powers the guest off.
+fn part_failures(
+    boot: Option<&str>,
+    panic_at: Option<usize>,
+    parts: &[(Arch, Option<(usize, bool)>)],
+) -> Vec<Option<String>> {
+    let mut out: Vec<Option<String>> = parts
+        .iter()
+        .map(|(abi, part)| part_failure(boot, panic_at, *part, *abi))
+        .collect();
+    if let Some(f) = boot {
+        if !out.is_empty() && out.iter().all(Option::is_none) {
+            out[0] = Some(format!("after every payload had finished: {f}"));
+        }
+    }
+    out
 }
 
 /// Whether a payload's part of the console holds its end record.
@@ -557,6 +587,32 @@ mod tests {
             part_failure(None, None, Some((400, false)), Arch::I386),
             None
         );
+    }
+
+    #[test]
+    fn a_guest_that_does_not_power_off_is_inits_run_error() {
+        let hang = Some("timeout: the guest did not power off within the run's 60 s");
+        let parts = [
+            (Arch::X86_64, Some((100, true))),
+            (Arch::I386, Some((200, true))),
+        ];
+        let f = part_failures(hang, None, &parts);
+        assert_eq!(
+            f[0].as_deref(),
+            Some("after every payload had finished: timeout: the guest did not power off within the run's 60 s")
+        );
+        assert_eq!(f[1], None);
+        // A part that broke takes it alone.
+        let parts = [
+            (Arch::X86_64, Some((100, true))),
+            (Arch::I386, Some((200, false))),
+        ];
+        let f = part_failures(hang, None, &parts);
+        assert_eq!((f[0].as_deref(), f[1].as_deref()), (None, hang));
+        // A clean boot: nothing.
+        assert!(part_failures(None, None, &parts)
+            .iter()
+            .all(Option::is_none));
     }
 
     #[test]
