@@ -14,15 +14,8 @@ use std::time::Duration;
 
 fn env(arch: Arch) -> ModelEnv {
     ModelEnv {
-        arch,
-        kernel: KernelVersion::new(6, 18, 0),
-        page_size: arch.abi().default_page_size,
         pid_max: 4_194_304,
-        payload_level: 1,
-        caller_is_admin: true,
-        cgroup2_errno: 0,
-        namespaces: 0xff,
-        assume: None,
+        ..ModelEnv::nominal(arch, KernelVersion::new(6, 18, 0))
     }
 }
 

@@ -7,17 +7,7 @@ use cloneabi_suites::model::{predict, Expectation, ModelEnv};
 use rstest::rstest;
 
 fn env(arch: Arch, kernel: (u32, u32, u32)) -> ModelEnv {
-    ModelEnv {
-        arch,
-        kernel: KernelVersion::new(kernel.0, kernel.1, kernel.2),
-        page_size: arch.abi().default_page_size,
-        pid_max: 32768,
-        payload_level: 1,
-        caller_is_admin: true,
-        cgroup2_errno: 0,
-        namespaces: 0xff,
-        assume: None,
-    }
+    ModelEnv::nominal(arch, KernelVersion::new(kernel.0, kernel.1, kernel.2))
 }
 
 fn case(id: &str) -> Case {

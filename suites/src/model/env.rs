@@ -27,6 +27,23 @@ pub struct ModelEnv {
 }
 
 impl ModelEnv {
+    /// An environment where only the ABI and the kernel version decide: the ABI's default
+    /// page size, pid_max 32768, the payload one pid namespace down (as the native runner
+    /// runs it) holding CAP_SYS_ADMIN, cgroup2 mounted, every namespace type built in.
+    pub fn nominal(arch: Arch, kernel: KernelVersion) -> ModelEnv {
+        ModelEnv {
+            arch,
+            kernel,
+            page_size: arch.abi().default_page_size,
+            pid_max: 32768,
+            payload_level: 1,
+            caller_is_admin: true,
+            cgroup2_errno: 0,
+            namespaces: 0xff,
+            assume: None,
+        }
+    }
+
     /// Whether the kernel has namespaces of this type (a name from `NS_NAMES`).
     pub fn has_namespace(&self, name: &str) -> bool {
         crate::observation::NS_NAMES
