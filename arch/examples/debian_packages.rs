@@ -1,6 +1,6 @@
 //! Prints the Debian packages the ABI table needs, one per line: every ABI's cross
 //! compiler and static libc, every kernel arch's QEMU system emulator, qemu-user where an
-//! ABI has a user-mode emulator, and the compiler of every kernel built from source.
+//! ABI has a user-mode emulator, and the compiler of every kernel the main job builds from source.
 //! `.ci/run` installs them, so a new row in the table needs no change there.
 
 use cloneabi_arch::Arch;
@@ -22,8 +22,9 @@ fn main() {
     for arch in Arch::kernels() {
         let k = arch.kernel_arch();
         add(k.qemu.package);
-        if let Some(b) = k.sources.build {
-            add(b.cross_package);
+        // The main job builds these kernels; `kernels build` names the compiler of any other.
+        if k.sources.default_build.is_some() {
+            add(k.sources.build.cross_package);
         }
     }
     for p in packages {
