@@ -89,12 +89,12 @@ fn initrd_for(arch: Arch, name: &str, init: Vec<u8>) -> PathBuf {
 
 /// The cached kernels for `arch`: one per release (the built one for big-endian ppc64).
 fn kernels_for(arch: Arch, cache: &Cache) -> Vec<KernelImage> {
-    if arch.kernel_arch().sources.build.is_some() {
-        return kernels::cached_ppc64_be(cache).into_iter().collect();
+    if arch.kernel_arch().sources.default_build.is_some() {
+        return kernels::cached_default(cache, arch).into_iter().collect();
     }
     Release::ALL
         .into_iter()
-        .filter_map(|r| kernels::cached(r, arch, cache).filter(|k| k.release == r))
+        .filter_map(|r| kernels::cached(r, arch, cache).filter(|k| k.release == Some(r)))
         .collect()
 }
 
@@ -130,13 +130,12 @@ fn empty_boots(arch: Arch) -> Outcome {
         let out = qemu::boot(&spec(arch, &k, &initrd, Tuning::Tuned), &mut |c| {
             live.extend_from_slice(c)
         })
-        .unwrap_or_else(|e| panic!("{arch} {}: {e}", k.release));
+        .unwrap_or_else(|e| panic!("{arch} {}: {e}", k.meta.kernel_release));
         let text = out.console_text();
         assert_eq!(live, out.console, "the callback saw every console byte");
         assert!(
             out.clean_poweroff(),
-            "{arch} {} {}: {:?} panic={:?}\nconsole:\n{text}\nqemu stderr: {}",
-            k.release,
+            "{arch} {}: {:?} panic={:?}\nconsole:\n{text}\nqemu stderr: {}",
             k.meta.kernel_release,
             out.exit,
             out.panic,
@@ -162,7 +161,7 @@ fn empty_boots(arch: Arch) -> Outcome {
         );
         eprintln!(
             "{arch:<12} {:<18} {:<28} {:>5.2}s (userspace after {:.2}s)  {} -M {} -cpu {}",
-            k.release.name(),
+            k.release.map_or("built", |r| r.name()),
             k.meta.kernel_release,
             out.wall_time.as_secs_f64(),
             out.ready_after.unwrap_or_default().as_secs_f64(),
@@ -304,7 +303,7 @@ fn measure_empty_boot_times() -> Outcome {
                 measured += 1;
                 println!(
                     "MEASURE {arch:<12} {:<18} {t:?}: median {:.2}s min {:.2}s max {:.2}s | {desc}",
-                    k.release.name(),
+                    k.release.map_or("built", |r| r.name()),
                     times[times.len() / 2],
                     times[0],
                     times[times.len() - 1]
