@@ -79,6 +79,25 @@ impl Serialize for KernelVersion {
 
 #[cfg(test)]
 mod tests {
+
+    #[test]
+    fn debian_point_release_comes_from_uname_v() {
+        let v = KernelVersion::from_uname(
+            "6.1.0-56-amd64",
+            "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-10-01)",
+        );
+        assert_eq!(v, Some(KernelVersion::new(6, 1, 192)));
+        let v = KernelVersion::from_uname(
+            "6.12.95+bpo-arm64",
+            "#1 SMP Debian 6.12.95-1~bpo12+1 (2026-09-01)",
+        );
+        assert_eq!(v, Some(KernelVersion::new(6, 12, 95)));
+        assert_eq!(
+            KernelVersion::from_uname("6.18.44-fc", "#1 SMP PREEMPT_DYNAMIC"),
+            Some(KernelVersion::new(6, 18, 44))
+        );
+    }
+
     use super::KernelVersion;
 
     #[test]

@@ -1,7 +1,7 @@
 //! `cloneabi fuzz`'s runners: a batch of generated cases run natively in the sandbox or in
 //! one guest boot, judged by the same `judge_run` as the suite.
 
-use crate::session::{model_env, run_native, upstream_version, NativeRun};
+use crate::session::{model_env, run_native, NativeRun};
 use crate::system_session::{run_qemu_system, GuestKernel};
 use cloneabi_arch::Arch;
 use cloneabi_report::model::Run;
@@ -29,7 +29,7 @@ pub fn outcomes(run: &Run) -> Vec<Outcome> {
 /// The model's view of the target a run ran on, when the payload reported it.
 pub fn run_model_env(run: &Run, payload_level: u32) -> Option<ModelEnv> {
     let env = run.env.as_ref()?;
-    let kernel = upstream_version(&env.uname_release, &env.uname_version)?;
+    let kernel = cloneabi_arch::KernelVersion::from_uname(&env.uname_release, &env.uname_version)?;
     Some(model_env(run.arch, env, kernel, payload_level))
 }
 

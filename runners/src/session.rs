@@ -70,11 +70,6 @@ pub fn model_env(
     }
 }
 
-/// The upstream kernel version (see [`KernelVersion::from_uname`]).
-pub fn upstream_version(release: &str, version: &str) -> Option<KernelVersion> {
-    KernelVersion::from_uname(release, version)
-}
-
 /// Judges every case of a raw run.
 pub fn judge_run(cases: &[Case], raw: RawRun) -> Run {
     let mut parser = RecordParser::new();
@@ -112,7 +107,7 @@ pub fn judge_run(cases: &[Case], raw: RawRun) -> Run {
         .unwrap_or_default();
     let kernel_version = env
         .as_ref()
-        .and_then(|e| upstream_version(&e.uname_release, &e.uname_version));
+        .and_then(|e| KernelVersion::from_uname(&e.uname_release, &e.uname_version));
     let model = match (&env, kernel_version) {
         (Some(e), Some(k)) => Some(model_env(raw.arch, e, k, raw.payload_level)),
         _ => None,
@@ -401,30 +396,6 @@ fn run_in_sandbox(
         failure,
     };
     Ok(judge_run(cases, raw))
-}
-
-#[cfg(test)]
-mod tests {
-    use super::upstream_version;
-    use cloneabi_arch::KernelVersion;
-
-    #[test]
-    fn debian_point_release_comes_from_uname_v() {
-        let v = upstream_version(
-            "6.1.0-56-amd64",
-            "#1 SMP PREEMPT_DYNAMIC Debian 6.1.192-2 (2026-10-01)",
-        );
-        assert_eq!(v, Some(KernelVersion::new(6, 1, 192)));
-        let v = upstream_version(
-            "6.12.95+bpo-arm64",
-            "#1 SMP Debian 6.12.95-1~bpo12+1 (2026-09-01)",
-        );
-        assert_eq!(v, Some(KernelVersion::new(6, 12, 95)));
-        assert_eq!(
-            upstream_version("6.18.44-fc", "#1 SMP PREEMPT_DYNAMIC"),
-            Some(KernelVersion::new(6, 18, 44))
-        );
-    }
 }
 
 #[cfg(test)]

@@ -4,6 +4,7 @@
 
 use crate::initramfs::Initramfs;
 use crate::protocol::batch::{encode_batch, BatchOptions, CgroupSetup};
+use crate::protocol::records::find;
 use crate::qemu::{self, BootSpec, Exit};
 use crate::session::{judge_run, programs, RawRun, StartError};
 use cloneabi_arch::Arch;
@@ -200,10 +201,6 @@ pub fn console_parts(console: &[u8], companions: &[Arch]) -> Vec<Option<usize>> 
         starts.push(at);
     }
     starts
-}
-
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    hay.windows(needle.len()).position(|w| w == needle)
 }
 
 /// The first marker line of `arch`'s payload: the marker, the ABI's name, and the line's end
