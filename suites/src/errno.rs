@@ -10,6 +10,7 @@ pub const EAGAIN: i32 = 11;
 pub const ENOMEM: i32 = 12;
 pub const EFAULT: i32 = 14;
 pub const EBUSY: i32 = 16;
+pub const EOPNOTSUPP: i32 = 95;
 pub const EEXIST: i32 = 17;
 pub const EINVAL: i32 = 22;
 pub const ENOSPC: i32 = 28;
@@ -35,7 +36,7 @@ const NAMES: &[(i32, &str)] = &[
     (ENOSPC, "ENOSPC"),
     (ENOSYS, "ENOSYS"),
     (EUSERS, "EUSERS"),
-    (95, "EOPNOTSUPP"),
+    (EOPNOTSUPP, "EOPNOTSUPP"),
 ];
 
 /// The symbolic name of an errno, or its number.

@@ -203,6 +203,24 @@ fn a_new_cgroup_namespace_is_rooted_at_the_target_cgroup() {
 }
 
 #[test]
+fn a_thread_cannot_start_in_a_cgroup_of_another_domain() {
+    // fuzz --seed 3: CLONE_THREAD|CLONE_INTO_CGROUP into the case's cgroup is EOPNOTSUPP.
+    let c = case(vec![Step::Cgroup], Behavior::default(), |c| {
+        c.flags = CLONE_VM | CLONE_SIGHAND | CLONE_THREAD | CLONE_INTO_CGROUP;
+        c.exit_signal = 0;
+        region(c);
+        c.cgroup = CgroupSpec::Created;
+    });
+    assert_eq!(predict(&c, &env(Arch::X86_64)).outcome(), "EOPNOTSUPP");
+    // A process (no CLONE_THREAD) may.
+    let c = case(vec![Step::Cgroup], Behavior::default(), |c| {
+        c.flags = CLONE_INTO_CGROUP;
+        c.cgroup = CgroupSpec::Created;
+    });
+    assert_eq!(predict(&c, &env(Arch::X86_64)).outcome(), "ok");
+}
+
+#[test]
 fn the_tail_scan_reads_the_tails_bytes_in_the_targets_order() {
     // 89 bytes readable, the struct misaligned by 1: the kernel's first tail word ends at
     // byte 89, and 256's only non-zero byte is byte 89 on a little-endian target (EFAULT

@@ -4,7 +4,7 @@
 use super::args::KernelArgs;
 use super::{fail, gates, ModelEnv, Stage, PID_MAX_LIMIT};
 use crate::case::{Case, CgroupSpec, Ptr};
-use crate::errno::{EBADF, EEXIST, EFAULT, EINVAL, ENOSPC, EPERM};
+use crate::errno::{EBADF, EEXIST, EFAULT, EINVAL, ENOSPC, EOPNOTSUPP, EPERM};
 use crate::flags::*;
 use cloneabi_arch::abi::TlsArgument;
 
@@ -300,9 +300,15 @@ fn alloc_pid(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage {
     Ok(())
 }
 
-/// `cgroup_css_set_fork()`: the descriptor must name an open cgroup2 directory.
+/// `cgroup_css_set_fork()`: the descriptor must name an open cgroup2 directory. Then
+/// `cgroup_attach_permissions(..., threadgroup = !CLONE_THREAD)` (6.1 and 7.3 source): a
+/// thread may only start in a cgroup of its group's domain, and the case's own cgroup is a
+/// domain of its own, so a CLONE_THREAD into it is EOPNOTSUPP.
 fn cgroup_can_fork(k: &KernelArgs) -> Stage {
     match k.cgroup {
+        CgroupSpec::Created if k.flags & CLONE_THREAD != 0 => {
+            fail(EOPNOTSUPP, "CLONE_THREAD into a cgroup of another domain")
+        }
         CgroupSpec::Created => Ok(()),
         CgroupSpec::Fd(_) | CgroupSpec::NonCgroupDir => {
             fail(EBADF, "cgroup is not an open cgroup2 directory")
