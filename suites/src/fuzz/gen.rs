@@ -348,14 +348,7 @@ impl Generator {
             .sum::<u32>()
             + u32::from(flags & CLONE_NEWPID != 0);
         let cgroup = if flags & CLONE_INTO_CGROUP != 0 || self.chance(3) {
-            match self.below(10) {
-                0..=4 => {
-                    steps.insert(0, Step::Cgroup);
-                    CgroupSpec::Created
-                }
-                5 | 6 => CgroupSpec::NonCgroupDir,
-                _ => CgroupSpec::Fd(self.pick(&[0, 1, 3, 1000, 1 << 31, 1 << 32])),
-            }
+            self.cgroup(steps)
         } else {
             CgroupSpec::Fd(0)
         };
@@ -381,6 +374,19 @@ impl Generator {
             call.parent_tid = call.pidfd;
         }
         call
+    }
+
+    fn cgroup(&mut self, steps: &mut Vec<Step>) -> CgroupSpec {
+        match self.below(10) {
+            0..=3 => {
+                steps.insert(0, Step::Cgroup);
+                CgroupSpec::Created
+            }
+            4 | 5 => CgroupSpec::NonCgroupDir,
+            6 => CgroupSpec::Fd(self.pick(&[0, 1, 3, 1000])),
+            // The whole range, for the INT_MAX bound of copy_clone_args_from_user().
+            _ => CgroupSpec::Fd(self.any_u64()),
+        }
     }
 
     fn legacy(&mut self) -> LegacyCall {
@@ -436,6 +442,95 @@ impl Generator {
             scope: Scope::AllAbis,
         };
         sanitize(case)
+    }
+}
+
+impl Generator {
+    /// A neighbour of `case`, numbered as the campaign's next case: one of its parts drawn
+    /// anew (for the flags, one flag, pair or raw bit toggled), the rest kept.
+    pub fn mutate(&mut self, case: &Case) -> Case {
+        let n = self.next;
+        self.next += 1;
+        let mut case = case.clone();
+        case.id = format!("fuzz.{}.{n}", self.seed);
+        case.concern = Concern::Fuzz;
+        case.summary = "a generated program".into();
+        case.origin = None;
+        let Case { steps, call, .. } = &mut case;
+        match call {
+            Call::Clone3(c) => match self.below(13) {
+                0..=2 => c.flags ^= self.flag_toggle(false),
+                3 => c.exit_signal = self.exit_signal(),
+                4 => (c.stack, c.stack_size) = self.stack(),
+                5 => c.stack_size = self.any_u64(),
+                6 => {
+                    c.size = self.size();
+                    c.tail = self.tail(c.size);
+                }
+                7 => {
+                    let levels = steps
+                        .iter()
+                        .map(|s| match s {
+                            Step::NestPidNs { levels } => *levels,
+                            Step::UnsharePidNs => 1,
+                            _ => 0,
+                        })
+                        .sum::<u32>()
+                        + u32::from(c.flags & CLONE_NEWPID != 0);
+                    c.set_tid = self.set_tid(levels);
+                }
+                8 => {
+                    steps.retain(|s| *s != Step::Cgroup);
+                    c.cgroup = self.cgroup(steps);
+                }
+                9 => match self.below(4) {
+                    0 => c.pidfd = self.out_ptr(true, SlotKind::Pidfd),
+                    1 => c.child_tid = self.out_ptr(true, SlotKind::ChildTid),
+                    2 => c.parent_tid = self.out_ptr(true, SlotKind::ParentTid),
+                    _ => c.tls = self.tls(true),
+                },
+                10 => c.args_at = self.args_at(),
+                11 => c.tail = self.tail(c.size),
+                _ => {
+                    let keep_cgroup = steps.contains(&Step::Cgroup);
+                    *steps = self.steps();
+                    if keep_cgroup {
+                        steps.push(Step::Cgroup);
+                    }
+                }
+            },
+            Call::Legacy(l) => match self.below(4) {
+                0 | 1 => l.flags ^= self.flag_toggle(true) & !CSIGNAL,
+                2 => l.flags = (l.flags & !CSIGNAL) | self.below(256),
+                _ => *steps = self.steps(),
+            },
+        }
+        sanitize(case)
+    }
+
+    fn flag_toggle(&mut self, legacy: bool) -> u64 {
+        match self.below(10) {
+            0..=5 => {
+                let defined: Vec<u64> = all()
+                    .iter()
+                    .filter(|f| f.value != CSIGNAL && (!legacy || f.value <= 0xffff_ffff))
+                    .map(|f| f.value)
+                    .collect();
+                self.pick(&defined)
+            }
+            6 | 7 => self.pick(PAIRS),
+            _ => 1u64 << self.below(if legacy { 32 } else { 64 }),
+        }
+    }
+
+    /// True with probability `pct` percent, from the campaign's stream.
+    pub(crate) fn draw_chance(&mut self, pct: u64) -> bool {
+        self.chance(pct)
+    }
+
+    /// A uniform index below `n`, from the campaign's stream.
+    pub(crate) fn draw_below(&mut self, n: u64) -> u64 {
+        self.below(n)
     }
 }
 
