@@ -14,7 +14,7 @@ use cloneabi_suites::catalog::all_cases;
 use cloneabi_suites::fuzz::coverage::{rule_of, rule_of_described, Coverage};
 use cloneabi_suites::fuzz::repro::c_reproducer;
 use cloneabi_suites::fuzz::shrink::{shrink, Shrunk};
-use cloneabi_suites::fuzz::{non_default_fields, render, Executor, Generator, Outcome};
+use cloneabi_suites::fuzz::{non_default_fields, render, Executor, Generator, Outcome, Steered};
 use cloneabi_suites::model::mutant::{self, Mutant};
 use cloneabi_suites::model::{predict, ModelEnv};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -82,9 +82,36 @@ pub struct FuzzArgs {
     /// Timeout of one batch (native) or of the guest's whole run (qemu-system), in seconds.
     #[arg(long, default_value_t = 3600)]
     pub timeout: u64,
+    /// Draw every case afresh instead of spending half of them on neighbours of cases that
+    /// reach the model's rarest rules so far.
+    #[arg(long)]
+    pub no_steering: bool,
     /// Test aid: predict with one deliberately wrong model rule.
     #[arg(long, value_enum, hide = true)]
     pub model_mutant: Option<MutantArg>,
+}
+
+/// The campaign's stream of cases, steered or plain.
+enum Cases {
+    Steered(Box<Steered>),
+    Plain(Generator),
+}
+
+impl Cases {
+    fn new(seed: u64, steered: bool) -> Cases {
+        if steered {
+            Cases::Steered(Box::new(Steered::new(seed)))
+        } else {
+            Cases::Plain(Generator::new(seed))
+        }
+    }
+
+    fn case(&mut self) -> Case {
+        match self {
+            Cases::Steered(s) => s.case(),
+            Cases::Plain(g) => g.case(),
+        }
+    }
 }
 
 /// One distinct divergence: its first case, how often it was seen, and its shrunk form.
@@ -109,6 +136,8 @@ struct Divergence {
 #[derive(Serialize)]
 struct FuzzReport {
     seed: u64,
+    /// Half the cases were neighbours of cases reaching the rarest rules (`--no-steering`: none).
+    steered: bool,
     runner: String,
     arch: String,
     kernel: String,
@@ -252,7 +281,7 @@ fn campaign<E: Executor>(
         FuzzRunner::Native => args.batch as u64,
         FuzzRunner::QemuSystem => total.unwrap_or(10_000),
     };
-    let mut gen = Generator::new(seed);
+    let mut gen = Cases::new(seed, !args.no_steering);
     let bar = Bar::new(total);
     let mut done = 0u64;
     let mut divergent = 0u64;
@@ -393,6 +422,7 @@ fn campaign<E: Executor>(
     };
     let report = FuzzReport {
         seed,
+        steered: !args.no_steering,
         runner: match args.runner {
             FuzzRunner::Native => "native".into(),
             FuzzRunner::QemuSystem => "qemu-system".into(),
@@ -431,8 +461,9 @@ fn campaign<E: Executor>(
 
 fn text(r: &FuzzReport) -> String {
     let mut s = format!(
-        "cloneabi fuzz --seed {}: {} cases on {} {} ({}) in {:.1} s, {:.0} cases/s; {} divergent case(s), {} distinct\n",
+        "cloneabi fuzz --seed {}{}: {} cases on {} {} ({}) in {:.1} s, {:.0} cases/s; {} divergent case(s), {} distinct\n",
         r.seed,
+        if r.steered { "" } else { " --no-steering" },
         r.cases,
         r.arch,
         r.runner,

@@ -10,8 +10,10 @@ pub mod gen;
 pub mod render;
 pub mod repro;
 pub mod shrink;
+pub mod steer;
 
 pub use gen::{sanitize, Generator};
+pub use steer::Steered;
 
 use crate::case::Case;
 use crate::verdict::Verdict;

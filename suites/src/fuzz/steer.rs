@@ -1,0 +1,114 @@
+//! Generation steered toward the model's rarely reached rules.
+//!
+//! Every case is predicted before it runs, so the rule that will decide it is known at
+//! generation time: no kernel feedback is needed, a guest campaign is steered as well as a
+//! native one, and the programs stay the same on every arch because they are predicted
+//! against one fixed reference target, not the campaign's.
+//!
+//! Half the cases are fresh draws. The other half are neighbours ([`Generator::mutate`]) of
+//! a case that reached one of the rarest rules so far. The corpus starts with the catalog's
+//! cases, which between them reach every rule the model has on the reference target, so a
+//! rule plain generation hardly ever reaches is approached from a case that reaches it.
+
+use super::coverage::rule_of;
+use super::gen::{sanitize, Generator};
+use crate::case::{Case, Concern, Scope};
+use crate::model::{predict, ModelEnv};
+use cloneabi_arch::{Arch, KernelVersion};
+use std::collections::BTreeMap;
+
+/// Cases kept per rule.
+const KEPT_PER_RULE: usize = 8;
+/// Of each 100 cases, how many are neighbours of a rare rule's case.
+const STEERED_PCT: u64 = 50;
+/// A neighbour is drawn from one of this many rarest rules.
+const RAREST: usize = 6;
+
+/// The target every campaign is steered against, whatever it runs on.
+pub fn reference_env() -> ModelEnv {
+    ModelEnv::nominal(Arch::X86_64, KernelVersion::new(7, 3, 0))
+}
+
+pub struct Steered {
+    gen: Generator,
+    env: ModelEnv,
+    /// How often each rule was predicted for a case of this campaign.
+    counts: BTreeMap<String, u64>,
+    corpus: BTreeMap<String, Vec<Case>>,
+}
+
+impl Steered {
+    pub fn new(seed: u64) -> Steered {
+        let env = reference_env();
+        let mut corpus: BTreeMap<String, Vec<Case>> = BTreeMap::new();
+        for case in crate::catalog::all_cases() {
+            if case.scope != Scope::AllAbis {
+                continue;
+            }
+            let case = sanitize(Case {
+                concern: Concern::Fuzz,
+                ..case
+            });
+            let rule = rule_of(&predict(&case, &env));
+            if rule == "skip" {
+                continue;
+            }
+            let kept = corpus.entry(rule).or_default();
+            if kept.len() < KEPT_PER_RULE {
+                kept.push(case);
+            }
+        }
+        Steered {
+            gen: Generator::new(seed),
+            env,
+            counts: BTreeMap::new(),
+            corpus,
+        }
+    }
+
+    /// The campaign's next case.
+    pub fn case(&mut self) -> Case {
+        let case = match self.rare_parent() {
+            Some(parent) if self.gen.draw_chance(STEERED_PCT) => self.gen.mutate(&parent),
+            _ => self.gen.case(),
+        };
+        let rule = rule_of(&predict(&case, &self.env));
+        *self.counts.entry(rule.clone()).or_default() += 1;
+        if rule == "skip" {
+            return case;
+        }
+        let kept = self.corpus.entry(rule).or_default();
+        if kept.len() < KEPT_PER_RULE {
+            kept.push(case.clone());
+        } else {
+            let i = self.gen.draw_below(KEPT_PER_RULE as u64) as usize;
+            kept[i] = case.clone();
+        }
+        case
+    }
+
+    /// A kept case of one of the rules this campaign has predicted least often.
+    fn rare_parent(&mut self) -> Option<Case> {
+        let mut rules: Vec<(u64, &String)> = self
+            .corpus
+            .keys()
+            .map(|r| (self.counts.get(r).copied().unwrap_or(0), r))
+            .collect();
+        if rules.is_empty() {
+            return None;
+        }
+        rules.sort();
+        rules.truncate(RAREST);
+        let rule = rules[self.gen.draw_below(rules.len() as u64) as usize]
+            .1
+            .clone();
+        let kept = &self.corpus[&rule];
+        let i = self.gen.draw_below(kept.len() as u64) as usize;
+        Some(kept[i].clone())
+    }
+
+    /// How often each rule was predicted on the reference target.
+    pub fn counts(&self) -> &BTreeMap<String, u64> {
+        &self.counts
+    }
+}
