@@ -6,6 +6,7 @@ use super::values;
 use super::{CmdResult, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use clap::{Args, ValueEnum};
 use cloneabi_arch::Arch;
+use cloneabi_arch::KernelVersion;
 use cloneabi_runners::fuzz::{run_model_env, GuestExecutor, NativeExecutor};
 use cloneabi_runners::kernels::Release;
 use cloneabi_runners::session::NativeRun;
@@ -14,6 +15,7 @@ use cloneabi_suites::catalog::all_cases;
 use cloneabi_suites::fuzz::coverage::{rule_of, rule_of_described, Coverage};
 use cloneabi_suites::fuzz::repro::c_reproducer;
 use cloneabi_suites::fuzz::shrink::{shrink, Shrunk};
+use cloneabi_suites::fuzz::steer::DEFAULT_VERSION;
 use cloneabi_suites::fuzz::{non_default_fields, render, Executor, Generator, Outcome, Steered};
 use cloneabi_suites::model::mutant::{self, Mutant};
 use cloneabi_suites::model::{predict, ModelEnv};
@@ -98,9 +100,9 @@ enum Cases {
 }
 
 impl Cases {
-    fn new(seed: u64, steered: bool) -> Cases {
-        if steered {
-            Cases::Steered(Box::new(Steered::new(seed)))
+    fn new(seed: u64, steer_for: Option<KernelVersion>) -> Cases {
+        if let Some(version) = steer_for {
+            Cases::Steered(Box::new(Steered::new(seed, version)))
         } else {
             Cases::Plain(Generator::new(seed))
         }
@@ -225,7 +227,12 @@ pub fn run(args: FuzzArgs) -> CmdResult {
             opts.sandbox.timeout = Duration::from_secs(args.timeout);
             opts.arch = args.arch;
             let mut exec = NativeExecutor { opts, last: None };
-            campaign(&args, seed, &mut exec, 1, |e| e.last.as_ref())
+            let read = |p| std::fs::read_to_string(p).unwrap_or_default();
+            let host = KernelVersion::from_uname(
+                read("/proc/sys/kernel/osrelease").trim(),
+                read("/proc/sys/kernel/version").trim(),
+            );
+            campaign(&args, seed, host, &mut exec, 1, |e| e.last.as_ref())
         }
         FuzzRunner::QemuSystem => {
             use cloneabi_runners::kernels::{self, Cache};
@@ -234,8 +241,16 @@ pub fn run(args: FuzzArgs) -> CmdResult {
                 return usage("--runner qemu-system needs --arch");
             };
             let image;
+            let version;
             let kernel = match &args.kernel {
-                Some(path) => GuestKernel::file(path),
+                Some(path) => {
+                    // A kernel `kernels build` made has its metadata beside it.
+                    version = path
+                        .parent()
+                        .and_then(|d| kernels::KernelImage::load(d, false).ok())
+                        .and_then(|k| KernelVersion::parse_release(k.package_version()));
+                    GuestKernel::file(path)
+                }
                 None => {
                     let cache = Cache::from_env().map_err(|e| e.to_string())?;
                     image = match kernels::cached(args.release, arch, &cache) {
@@ -248,6 +263,7 @@ pub fn run(args: FuzzArgs) -> CmdResult {
                             ))
                         }
                     };
+                    version = KernelVersion::parse_release(image.package_version());
                     GuestKernel::cached(&image)
                 }
             };
@@ -257,7 +273,7 @@ pub fn run(args: FuzzArgs) -> CmdResult {
                 timeout: Duration::from_secs(args.timeout),
                 last: None,
             };
-            campaign(&args, seed, &mut exec, 0, |e| e.last.as_ref())
+            campaign(&args, seed, version, &mut exec, 0, |e| e.last.as_ref())
         }
     }
 }
@@ -265,6 +281,7 @@ pub fn run(args: FuzzArgs) -> CmdResult {
 fn campaign<E: Executor>(
     args: &FuzzArgs,
     seed: u64,
+    steer_for: Option<KernelVersion>,
     exec: &mut E,
     payload_level: u32,
     last: impl Fn(&E) -> Option<&cloneabi_report::model::Run>,
@@ -281,7 +298,15 @@ fn campaign<E: Executor>(
         FuzzRunner::Native => args.batch as u64,
         FuzzRunner::QemuSystem => total.unwrap_or(10_000),
     };
-    let mut gen = Cases::new(seed, !args.no_steering);
+    let steer_for = steer_for.unwrap_or_else(|| {
+        if !args.no_steering {
+            eprintln!(
+                "cloneabi: fuzz: the kernel's version is not known before it runs; steering assumes {DEFAULT_VERSION}"
+            );
+        }
+        DEFAULT_VERSION
+    });
+    let mut gen = Cases::new(seed, (!args.no_steering).then_some(steer_for));
     let bar = Bar::new(total);
     let mut done = 0u64;
     let mut divergent = 0u64;

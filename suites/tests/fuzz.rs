@@ -189,10 +189,10 @@ fn the_catalog_entry_names_flags_and_fields() {
 #[test]
 fn steering_reaches_the_rare_rules_more_often() {
     use cloneabi_suites::fuzz::coverage::rule_of;
-    use cloneabi_suites::fuzz::steer::{reference_env, Steered};
+    use cloneabi_suites::fuzz::steer::{reference_env, Steered, DEFAULT_VERSION};
     use std::collections::BTreeMap;
     const N: usize = 4000;
-    let e = reference_env();
+    let e = reference_env(DEFAULT_VERSION);
     let count = |cases: Vec<Case>| {
         let mut m: BTreeMap<String, u64> = BTreeMap::new();
         for c in &cases {
@@ -202,7 +202,7 @@ fn steering_reaches_the_rare_rules_more_often() {
     };
     let mut g = Generator::new(3);
     let plain = count((0..N).map(|_| g.case()).collect());
-    let mut s = Steered::new(3);
+    let mut s = Steered::new(3, DEFAULT_VERSION);
     let steered_cases: Vec<Case> = (0..N).map(|_| s.case()).collect();
     let steered = count(steered_cases.clone());
     assert_eq!(&steered, s.counts(), "the steerer counts what it generated");
@@ -228,7 +228,7 @@ fn steering_reaches_the_rare_rules_more_often() {
         sum(&steered)
     );
     // Still a seeded stream: the same seed steers the same way.
-    let mut again = Steered::new(3);
+    let mut again = Steered::new(3, DEFAULT_VERSION);
     let repeat: Vec<Case> = (0..N).map(|_| again.case()).collect();
     assert_eq!(repeat, steered_cases);
 }

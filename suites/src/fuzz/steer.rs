@@ -1,9 +1,10 @@
 //! Generation steered toward the model's rarely reached rules.
 //!
 //! Every case is predicted before it runs, so the rule that will decide it is known at
-//! generation time: no kernel feedback is needed, a guest campaign is steered as well as a
-//! native one, and the programs stay the same on every arch because they are predicted
-//! against one fixed reference target, not the campaign's.
+//! generation time: no kernel feedback is needed, and a guest campaign is steered as well as
+//! a native one. Cases are predicted on x86_64 with the target's kernel version (a rule
+//! another version lacks is no rule to steer toward there), so the same seed gives the same
+//! programs on every arch running the same version.
 //!
 //! Half the cases are fresh draws. The other half are neighbours ([`Generator::mutate`]) of
 //! a case that reached one of the rarest rules so far. The corpus starts with the catalog's
@@ -24,9 +25,13 @@ const STEERED_PCT: u64 = 50;
 /// A neighbour is drawn from one of this many rarest rules.
 const RAREST: usize = 6;
 
-/// The target every campaign is steered against, whatever it runs on.
-pub fn reference_env() -> ModelEnv {
-    ModelEnv::nominal(Arch::X86_64, KernelVersion::new(7, 3, 0))
+/// The kernel version steering assumes when the target's is not known before it runs.
+pub const DEFAULT_VERSION: KernelVersion = KernelVersion::new(7, 3, 0);
+
+/// The target a campaign is steered against: x86_64 with the target's kernel version,
+/// whatever arch it runs on.
+pub fn reference_env(kernel: KernelVersion) -> ModelEnv {
+    ModelEnv::nominal(Arch::X86_64, kernel)
 }
 
 pub struct Steered {
@@ -38,8 +43,8 @@ pub struct Steered {
 }
 
 impl Steered {
-    pub fn new(seed: u64) -> Steered {
-        let env = reference_env();
+    pub fn new(seed: u64, kernel: KernelVersion) -> Steered {
+        let env = reference_env(kernel);
         let mut corpus: BTreeMap<String, Vec<Case>> = BTreeMap::new();
         for case in crate::catalog::all_cases() {
             if case.scope != Scope::AllAbis {
