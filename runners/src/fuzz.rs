@@ -140,3 +140,27 @@ pub fn second_kernel(
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_guest_campaign_of_an_abi_the_host_does_not_run_has_no_second_kernel() {
+        let Some(host) = Arch::host() else { return };
+        let other = Arch::ALL
+            .into_iter()
+            .find(|a| a.kernel_abi() != host.kernel_abi())
+            .expect("another arch");
+        match second_kernel(RunnerKind::QemuSystem, other, &[], Duration::from_secs(1)) {
+            SecondKernel::Unavailable { wanted, why } => {
+                assert_eq!(wanted, "the host kernel");
+                assert!(
+                    why.contains(&format!("does not run the {other} ABI")),
+                    "{why}"
+                );
+            }
+            SecondKernel::Ran(_) => panic!("{other} ran on the {host} host"),
+        }
+    }
+}
