@@ -465,9 +465,9 @@ fn divergences_section(out: &mut String, report: &Report) {
                 Some(false) => "NOT confirmed",
                 None => "not shrunk",
             };
-            let _ = write!(
+            let _ = writeln!(
                 out,
-                "</dl></td><td>{} non-default field(s), {confirmed}</td><td>{}</td></tr>\n",
+                "</dl></td><td>{} non-default field(s), {confirmed}</td><td>{}</td></tr>",
                 d.non_default_fields,
                 d.second_run.as_ref().map_or_else(
                     || "none".to_string(),

@@ -75,7 +75,7 @@ impl Executor for GuestExecutor<'_> {
 /// The second kernel's run of a campaign's shrunk cases, or which run was wanted and why it
 /// could not happen.
 pub enum SecondKernel {
-    Ran(Run),
+    Ran(Box<Run>),
     Unavailable { wanted: String, why: String },
 }
 
@@ -113,7 +113,7 @@ pub fn second_kernel(
             opts.sandbox.timeout = timeout;
             opts.arch = Some(arch);
             match run_native(cases, &opts) {
-                Ok(run) => SecondKernel::Ran(run),
+                Ok(run) => SecondKernel::Ran(Box::new(run)),
                 Err(e) => unavailable(wanted, e.to_string()),
             }
         }
@@ -134,7 +134,7 @@ pub fn second_kernel(
                 );
             };
             match run_qemu_system(cases, arch, &GuestKernel::cached(&image), timeout) {
-                Ok(run) => SecondKernel::Ran(run),
+                Ok(run) => SecondKernel::Ran(Box::new(run)),
                 Err(e) => unavailable(wanted, e.to_string()),
             }
         }

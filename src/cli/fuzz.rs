@@ -569,7 +569,7 @@ fn classify_all(
                     cases.len()
                 );
                 match second_kernel(runner, arch, &cases, Duration::from_secs(args.timeout)) {
-                    SecondKernel::Ran(run) => Ok(run),
+                    SecondKernel::Ran(run) => Ok(*run),
                     SecondKernel::Unavailable { wanted, why } => {
                         Err(SecondRun::Unavailable { wanted, why })
                     }
