@@ -565,7 +565,7 @@ fn classify_all(
             )),
             (SecondKernelArg::Auto, Some(arch)) => {
                 eprintln!(
-                    "cloneabi: fuzz: re-running {} shrunk case(s) on a second kernel",
+                    "cloneabi: fuzz: re-running {} FAIL case(s) (shrunk where confirmed) on a second kernel",
                     cases.len()
                 );
                 match second_kernel(runner, arch, &cases, Duration::from_secs(args.timeout)) {

@@ -131,7 +131,7 @@ pub fn classify(
             Verdict::Pass => c(
                 Classification::Kernel,
                 format!(
-                    "{kernel} agrees with the model ({}) on the shrunk case where {first} observed \
+                    "{kernel} agrees with the model ({}) on the same case where {first} observed \
                      {}: the first kernel is the odd one out",
                     o.observed_outcome, outcome.observed_outcome
                 ),
@@ -139,7 +139,7 @@ pub fn classify(
             Verdict::Fail if o.observed_outcome == outcome.observed_outcome => c(
                 Classification::Model,
                 format!(
-                    "{kernel} observes what {first} observed ({}) on the shrunk case, and both \
+                    "{kernel} observes what {first} observed ({}) on the same case, and both \
                      disagree with the model ({})",
                     o.observed_outcome, outcome.expected_outcome
                 ),
@@ -147,7 +147,7 @@ pub fn classify(
             Verdict::Fail => c(
                 Classification::Model,
                 format!(
-                    "{kernel} also disagrees with the model on the shrunk case (it observes {} \
+                    "{kernel} also disagrees with the model on the same case (it observes {} \
                      where the model predicts {}; {first} observed {}): no kernel agrees with \
                      the model, though the two kernels differ from each other too",
                     o.observed_outcome, o.expected_outcome, outcome.observed_outcome
