@@ -34,6 +34,9 @@ fn a_wrong_model_rule_is_found_and_shrunk_within_a_minute() {
         "50",
         "--model-mutant",
         "set-tid-copied-first",
+        // The second kernel's boot is not part of finding and shrinking.
+        "--second-kernel",
+        "none",
     ]);
     let took = start.elapsed();
     assert_eq!(code, 1, "a divergence exits 1\n{stderr}");
@@ -56,6 +59,9 @@ fn a_wrong_model_rule_is_found_and_shrunk_within_a_minute() {
     );
     let entry = d["catalog_entry"].as_str().unwrap();
     assert!(entry.contains("SetTidSpec::Unmapped"), "{entry}");
+    assert_eq!(d["classification"], "model", "{d:#}");
+    let basis = d["classification_basis"].as_str().unwrap();
+    assert!(basis.contains("--second-kernel none"), "{basis}");
     assert!(took < Duration::from_secs(60), "took {took:?}");
     reproducer_runs_in_the_sandbox(d["c_reproducer"].as_str().unwrap());
 }
@@ -138,4 +144,86 @@ fn bad_options_are_usage_errors() {
         .unwrap();
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("needs --arch"));
+}
+
+/// The mutated rule's divergence in KTAP: a failing test whose diagnostics carry its
+/// classification. A mutated model is the model's error: the host kernel and the second
+/// kernel (the cached bookworm guest of the host's arch) both answer EINVAL against its
+/// EFAULT. Without that guest (or QEMU), the basis says the divergence was seen on one
+/// kernel only and why the second run was unavailable.
+#[test]
+fn a_divergence_is_reported_in_ktap_with_its_classification() {
+    use cloneabi_runners::kernels::{self, Cache, Release};
+    let out = Command::new(env!("CARGO_BIN_EXE_cloneabi"))
+        .args([
+            "fuzz",
+            "--format",
+            "ktap",
+            "--seed",
+            "42",
+            "--cases",
+            "3000",
+            "--shrink-time",
+            "50",
+            "--model-mutant",
+            "set-tid-copied-first",
+        ])
+        .output()
+        .expect("cloneabi runs");
+    let text = String::from_utf8_lossy(&out.stdout);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{text}\n{stderr}");
+    let doc = cloneabi_report::ktap_parse::parse(&text);
+    assert!(doc.problems.is_empty(), "{:?}\n{text}", doc.problems);
+    assert!(doc.root.check().is_empty(), "{:?}", doc.root.check());
+    let campaign = &doc.root.tests[0];
+    assert!(campaign.description.starts_with("fuzz."), "{text}");
+    assert!(!campaign.ok);
+    let tests = &campaign.subtests.as_ref().expect("a nested block").tests;
+    let d = tests
+        .iter()
+        .find(|t| {
+            t.diagnostics
+                .iter()
+                .any(|l| l.starts_with("signature: FAIL EFAULT -> EINVAL"))
+        })
+        .unwrap_or_else(|| panic!("the mutated rule's divergence is missing:\n{text}"));
+    assert!(!d.ok);
+    let line = |prefix: &str| {
+        d.diagnostics
+            .iter()
+            .find(|l| l.starts_with(prefix))
+            .unwrap_or_else(|| panic!("no '{prefix}' line:\n{text}"))
+            .clone()
+    };
+    assert_eq!(line("classification: "), "classification: model", "{text}");
+    assert!(
+        line("result: ").contains("expected EFAULT")
+            && line("result: ").contains("observed EINVAL"),
+        "{text}"
+    );
+    let basis = line("basis: ");
+    let host = cloneabi_arch::Arch::host().expect("a covered host");
+    let guest = Cache::from_env()
+        .ok()
+        .and_then(|c| kernels::cached(Release::Bookworm, host, &c));
+    let qemu = Command::new(host.kernel_arch().qemu.binary)
+        .arg("--version")
+        .output()
+        .is_ok_and(|o| o.status.success());
+    if guest.is_some() && qemu {
+        // Both kernels observe EINVAL: the model is the odd one out.
+        assert!(basis.contains("observes what"), "{basis}");
+        assert!(line("second run: ").ends_with("FAIL EINVAL"), "{text}");
+    } else {
+        eprintln!(
+            "no second kernel here (bookworm guest cached: {}, QEMU: {qemu})",
+            guest.is_some()
+        );
+        assert!(basis.contains("seen on one kernel only"), "{basis}");
+        assert!(basis.contains("bookworm"), "{basis}");
+    }
+    let batches = tests.last().unwrap();
+    assert_eq!(batches.description, "batches");
+    assert!(batches.ok);
 }

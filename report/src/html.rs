@@ -7,10 +7,16 @@
 //!   opens on its expected/observed/reason and its log (or the run's console excerpt);
 //!   SKIP cells carry their reason as a tooltip; a footer row counts each column;
 //! - the differential ([`crate::differential`]) and, per run, its environment, findings,
-//!   error and console excerpt.
+//!   error and console excerpt;
+//! - when the report holds `cloneabi fuzz` campaigns ([`crate::campaign`]), a Divergences
+//!   section: per campaign its seed and counts, and a table with one row per divergence
+//!   (case, verdict, classification and its basis, expected against observed field by field,
+//!   the shrunk case's size and confirmation, the second run), each opening on its catalog
+//!   entry, C reproducer and console excerpt.
 //!
 //! Every piece of report text goes through [`esc`].
 
+use crate::campaign::Classification;
 use crate::differential::{differential, Differential};
 use crate::model::{CaseResult, Counts, Report, Run};
 use cloneabi_arch::Arch;
@@ -390,6 +396,109 @@ fn runs_section(out: &mut String, report: &Report) {
     }
 }
 
+fn classification_class(c: Classification) -> &'static str {
+    match c {
+        Classification::Kernel => "v-fail",
+        Classification::Model => "v-skip",
+        Classification::EmulatorOrSandbox => "v-error",
+    }
+}
+
+fn divergences_section(out: &mut String, report: &Report) {
+    if report.campaigns.is_empty() {
+        return;
+    }
+    out.push_str("<h2>Divergences</h2>\n");
+    for c in &report.campaigns {
+        let bad = if c.is_bad() { " bad" } else { "" };
+        let _ = writeln!(
+            out,
+            "<div class=\"run{bad}\" data-campaign=\"{}\"><strong>{}</strong> &middot; seed {} \
+             &middot; {} cases &middot; {} divergent, {} distinct &middot; {}",
+            esc(&c.key()),
+            esc(&c.key()),
+            c.seed,
+            c.cases,
+            c.divergent_cases,
+            c.divergences.len(),
+            wall(c.wall_time_ms)
+        );
+        for e in &c.run_errors {
+            let _ = write!(out, "<p class=\"v-error\">run error: {}</p>", esc(e));
+        }
+        if c.divergences.is_empty() {
+            out.push_str("<p>No divergence.</p></div>\n");
+            continue;
+        }
+        out.push_str(
+            "<table class=\"divergences\"><thead><tr><th>case</th><th>verdict</th>\
+             <th>classification</th><th>expected / observed</th><th>shrunk</th>\
+             <th>second run</th></tr></thead><tbody>\n",
+        );
+        for d in &c.divergences {
+            let _ = write!(
+                out,
+                "<tr data-divergence=\"{}\" data-classification=\"{}\"><td class=\"case\">{}<br>\
+                 <small>{} case(s) like it</small></td><td class=\"{}\">{}</td>\
+                 <td class=\"{}\"><strong>{}</strong><br><small>{}</small></td><td><dl class=\"detail\">",
+                esc(&d.case),
+                d.classification,
+                esc(&d.case),
+                d.count,
+                verdict_class(d.verdict),
+                d.verdict,
+                classification_class(d.classification),
+                d.classification,
+                esc(&d.basis)
+            );
+            for f in &d.fields {
+                let _ = write!(
+                    out,
+                    "<dt>{}</dt><dd>expected {}<br>observed {}</dd>",
+                    esc(&f.field),
+                    esc(&f.expected),
+                    esc(&f.observed)
+                );
+            }
+            let confirmed = match d.shrunk_confirmed {
+                Some(true) => "confirmed",
+                Some(false) => "NOT confirmed",
+                None => "not shrunk",
+            };
+            let _ = writeln!(
+                out,
+                "</dl></td><td>{} non-default field(s), {confirmed}</td><td>{}</td></tr>",
+                d.non_default_fields,
+                d.second_run.as_ref().map_or_else(
+                    || "none".to_string(),
+                    |r| esc(&format!("{}: {} {}", r.kernel, r.verdict, r.observed))
+                )
+            );
+            let _ = write!(
+                out,
+                "<tr><td colspan=\"6\"><details><summary>catalog entry, C reproducer, console \
+                 of {}</summary><pre>{}</pre>",
+                esc(&d.case),
+                esc(&d.catalog_entry)
+            );
+            match (&d.c_reproducer, &d.no_c_reproducer) {
+                (Some(c), _) => {
+                    let _ = write!(out, "<div>C reproducer</div><pre>{}</pre>", esc(c));
+                }
+                (None, Some(why)) => {
+                    let _ = write!(out, "<p>no C reproducer: {}</p>", esc(why));
+                }
+                (None, None) => {}
+            }
+            if let Some(console) = &d.console_excerpt {
+                let _ = write!(out, "<div>console excerpt</div><pre>{}</pre>", esc(console));
+            }
+            out.push_str("</details></td></tr>\n");
+        }
+        out.push_str("</tbody></table></div>\n");
+    }
+}
+
 /// The page for one report.
 pub fn render_report(report: &Report) -> String {
     let mut out = String::new();
@@ -419,6 +528,7 @@ pub fn render_report(report: &Report) -> String {
     matrix(&mut out, report);
     differential_section(&mut out, &differential(report));
     runs_section(&mut out, report);
+    divergences_section(&mut out, report);
     let _ = writeln!(out, "<script>{JS}</script>\n</body></html>");
     out
 }
@@ -485,6 +595,28 @@ mod tests {
         );
         assert!(!html.contains("<link") && !html.contains("src="));
         assert!(html.contains("clone3.tls.settls") && html.contains("across runners (s390x)"));
+    }
+
+    #[test]
+    fn divergences_have_a_section_with_their_classification() {
+        let mut r = sample_report();
+        assert!(!render_report(&r).contains("<h2>Divergences</h2>"));
+        let c = crate::sample::sample_campaign();
+        r.campaigns.push(c.clone());
+        let html = render_report(&r);
+        assert!(html.contains("<h2>Divergences</h2>"));
+        assert_eq!(count(&html, "<tr data-divergence="), c.divergences.len());
+        for d in &c.divergences {
+            assert!(html.contains(&format!(
+                "data-divergence=\"{}\" data-classification=\"{}\"",
+                d.case, d.classification
+            )));
+            assert!(html.contains(&esc(&d.basis)), "{}", d.basis);
+            assert!(html.contains(&esc(&d.fields[0].observed)));
+            assert!(html.contains(&esc(&d.catalog_entry)));
+        }
+        // The page still has one script: ours.
+        assert_eq!(count(&html, "<script>"), 1);
     }
 
     #[test]

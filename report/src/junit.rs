@@ -7,8 +7,13 @@
 //!   "error"); SKIP → `<skipped message=reason>`;
 //! - a run that broke gets one extra `<testcase name="run">` with an `<error>` carrying the
 //!   run error and console excerpt, so CI shows it even when no case failed;
-//! - suite properties: qemu, payload build id, findings.
+//! - suite properties: qemu, payload build id, findings;
+//! - a fuzz campaign ([`crate::campaign`]) is one more `<testsuite>` named by its key, with
+//!   one `<failure>` testcase per divergence (named by its case id, type "divergence",
+//!   properties `classification`, `basis`, `signature`, `seed`, `case_index`), and a
+//!   testcase "batches" that errors when a batch broke.
 
+use crate::campaign::{Campaign, Divergence};
 use crate::model::{CaseResult, Report, Run};
 use cloneabi_suites::verdict::Verdict;
 use quick_junit::{
@@ -32,6 +37,10 @@ pub fn to_junit(report: &Report) -> JReport {
         let suite = suite(run, timestamp);
         total += Duration::from_millis(run.wall_time_ms);
         out.add_test_suite(suite);
+    }
+    for c in &report.campaigns {
+        total += Duration::from_millis(c.wall_time_ms);
+        out.add_test_suite(campaign_suite(c, timestamp));
     }
     out.set_time(total);
     if let Some(ts) = timestamp {
@@ -87,6 +96,106 @@ fn suite(run: &Run, timestamp: Option<chrono::DateTime<chrono::FixedOffset>>) ->
         suite.set_system_out_lossy(console.as_bytes());
     }
     suite
+}
+
+fn campaign_suite(
+    c: &Campaign,
+    timestamp: Option<chrono::DateTime<chrono::FixedOffset>>,
+) -> TestSuite {
+    let key = c.key();
+    let mut suite = TestSuite::new(key.clone());
+    suite.set_time(Duration::from_millis(c.wall_time_ms));
+    if let Some(ts) = timestamp {
+        suite.set_timestamp(ts);
+    }
+    suite.add_property(Property::new("arch", c.arch.name()));
+    suite.add_property(Property::new("runner", c.runner.as_str()));
+    suite.add_property(Property::new("kernel", c.kernel.release.as_str()));
+    suite.add_property(Property::new("seed", c.seed.to_string()));
+    suite.add_property(Property::new("cases", c.cases.to_string()));
+    suite.add_property(Property::new(
+        "divergent_cases",
+        c.divergent_cases.to_string(),
+    ));
+    for d in &c.divergences {
+        suite.add_test_case(divergence_case(d, &key));
+    }
+    let status = match c.run_errors.first() {
+        None => TestCaseStatus::success(),
+        Some(first) => {
+            let mut s = TestCaseStatus::non_success(NonSuccessKind::Error);
+            s.set_type("run");
+            s.set_message(xml_text(first));
+            s.set_description(xml_text(&c.run_errors.join("\n")));
+            s
+        }
+    };
+    let mut tc = TestCase::new("batches", status);
+    tc.set_classname(key.as_str());
+    tc.set_system_out(xml_text(&format!(
+        "seed {}: {} cases, {} divergent, {} distinct",
+        c.seed,
+        c.cases,
+        c.divergent_cases,
+        c.divergences.len()
+    )));
+    suite.add_test_case(tc);
+    suite
+}
+
+fn divergence_case(d: &Divergence, classname: &str) -> TestCase {
+    let mut s = TestCaseStatus::non_success(NonSuccessKind::Failure);
+    s.set_type("divergence");
+    s.set_message(xml_text(&format!(
+        "{}: expected {}, observed {} ({})",
+        d.verdict, d.expected, d.observed, d.classification
+    )));
+    let mut text = format!(
+        "classification: {}\nbasis: {}\nsignature: {}\n",
+        d.classification, d.basis, d.signature
+    );
+    for f in &d.fields {
+        text.push_str(&format!(
+            "{}: expected {}, observed {}\n",
+            f.field, f.expected, f.observed
+        ));
+    }
+    text.push_str(&format!(
+        "shrunk case: {} non-default field(s){}\n",
+        d.non_default_fields,
+        match d.shrunk_confirmed {
+            Some(true) => ", confirmed",
+            Some(false) => ", NOT confirmed on its confirming run",
+            None => " (not shrunk)",
+        }
+    ));
+    if let Some(r) = &d.second_run {
+        text.push_str(&format!(
+            "second run: {}: {} {}\n",
+            r.kernel, r.verdict, r.observed
+        ));
+    }
+    text.push_str(&format!("\ncatalog entry:\n{}\n", d.catalog_entry));
+    match (&d.c_reproducer, &d.no_c_reproducer) {
+        (Some(c), _) => text.push_str(&format!("\nC reproducer:\n{c}\n")),
+        (None, Some(why)) => text.push_str(&format!("\nno C reproducer: {why}\n")),
+        (None, None) => {}
+    }
+    if let Some(console) = &d.console_excerpt {
+        text.push_str(&format!("\nconsole:\n{console}\n"));
+    }
+    s.set_description(xml_text(&text));
+    let mut tc = TestCase::new(xml_text(&d.case), s);
+    tc.set_classname(classname);
+    tc.add_property(Property::new("classification", d.classification.as_str()));
+    tc.add_property(Property::new("basis", xml_text(&d.basis)));
+    tc.add_property(Property::new("signature", xml_text(&d.signature)));
+    tc.add_property(Property::new("seed", d.seed.to_string()));
+    tc.add_property(Property::new("case_index", d.case_index.to_string()));
+    if let Some(console) = &d.console_excerpt {
+        tc.set_system_out_lossy(console.as_bytes());
+    }
+    tc
 }
 
 fn test_case(case: &CaseResult, classname: &str) -> TestCase {
@@ -233,6 +342,52 @@ mod tests {
             }
         }
         assert!(seen.0 > 0 && seen.1 > 0 && seen.2 > 0, "{seen:?}");
+    }
+
+    #[test]
+    fn a_campaign_is_a_suite_with_a_failing_testcase_per_divergence() {
+        let mut r = sample_report();
+        r.runs.truncate(1);
+        let c = crate::sample::sample_campaign();
+        r.campaigns.push(c.clone());
+        let back = JReport::deserialize_from_str(&render(&r)).expect("valid JUnit XML");
+        assert_eq!(back.test_suites.len(), 2);
+        let suite = &back.test_suites[1];
+        assert_eq!(suite.name.as_str(), c.key());
+        assert_eq!(suite.failures, c.divergences.len());
+        assert_eq!(suite.test_cases.len(), c.divergences.len() + 1);
+        for (d, tc) in c.divergences.iter().zip(&suite.test_cases) {
+            assert_eq!(tc.name.as_str(), d.case);
+            let prop = |name: &str| {
+                tc.properties
+                    .iter()
+                    .find(|p| p.name.as_str() == name)
+                    .map(|p| p.value.as_str().to_string())
+            };
+            assert_eq!(
+                prop("classification").as_deref(),
+                Some(d.classification.as_str())
+            );
+            assert_eq!(prop("basis").as_deref(), Some(d.basis.as_str()));
+            match &tc.status {
+                S::NonSuccess {
+                    kind: NonSuccessKind::Failure,
+                    description: Some(text),
+                    ..
+                } => {
+                    assert!(text.as_str().contains(&d.catalog_entry));
+                    assert!(text.as_str().contains(&format!(
+                        "{}: expected {}",
+                        d.fields[0].field, d.fields[0].expected
+                    )));
+                }
+                other => panic!("{}: {other:?}", d.case),
+            }
+        }
+        assert!(matches!(
+            suite.test_cases.last().unwrap().status,
+            S::Success { .. }
+        ));
     }
 
     #[test]

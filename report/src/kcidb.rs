@@ -14,9 +14,17 @@
 //!   `start_time` = report creation time, `duration` in seconds, `log_excerpt` (≤ 16384
 //!   characters) for FAIL/ERROR/MISS.
 //!
+//! - a fuzz campaign's divergences ([`crate::campaign`]): one test each, path
+//!   `cloneabi_fuzz.seed<seed>.case<index>`, status FAIL (ERROR when classified
+//!   emulator-or-sandbox), `misc.classification` and `misc.classification_basis`, the
+//!   diverging fields, catalog entry and C reproducer in `log_excerpt`; its kernel gets a
+//!   checkout and build like a run's.
+//!
 //! Optional values are left out, never `null`; only properties of the schema are written.
 
-use crate::model::{CaseResult, Report, Run};
+use crate::campaign::{Campaign, Classification, Divergence};
+use crate::model::{CaseResult, KernelInfo, Report, Run};
+use cloneabi_arch::Arch;
 use cloneabi_suites::verdict::Verdict;
 use serde::Serialize;
 use serde_json::{Map, Value};
@@ -161,17 +169,171 @@ fn start_time(report: &Report) -> Option<String> {
         .map(|_| report.created.clone())
 }
 
-fn checkout_id(run: &Run) -> String {
-    let k = &run.kernel;
-    format!("{ORIGIN}:{}", stable_hash(&["checkout", &k.release]))
+fn checkout_id(kernel: &KernelInfo) -> String {
+    format!("{ORIGIN}:{}", stable_hash(&["checkout", &kernel.release]))
 }
 
-fn build_id(run: &Run) -> String {
-    let k = &run.kernel;
+fn build_id(arch: Arch, kernel: &KernelInfo) -> String {
     format!(
         "{ORIGIN}:{}",
-        stable_hash(&["build", run.arch.name(), &k.release])
+        stable_hash(&["build", arch.name(), &kernel.release])
     )
+}
+
+/// The checkout of `k`, added unless there is one: its id.
+fn add_checkout(checkouts: &mut Vec<Checkout>, k: &KernelInfo, start: &Option<String>) -> String {
+    let cid = checkout_id(k);
+    if let Some(c) = checkouts.iter_mut().find(|c| c.id == cid) {
+        if let (false, Some(p), Some(v)) = (
+            c.misc.contains_key("package"),
+            &k.package,
+            &k.package_version,
+        ) {
+            put(&mut c.misc, "package", Some(p));
+            put(&mut c.misc, "package_version", Some(v));
+            c.tree_name = Some("debian".into());
+            c.comment = clean(&format!("Linux {} ({p} {v})", k.release));
+        }
+    } else {
+        let mut misc = Map::new();
+        put(&mut misc, "kernel_release", Some(&k.release));
+        put(&mut misc, "kernel_version", Some(&k.version));
+        put(&mut misc, "package", k.package.as_deref());
+        put(&mut misc, "package_version", k.package_version.as_deref());
+        let mut comment = format!("Linux {}", k.release);
+        if let (Some(p), Some(v)) = (&k.package, &k.package_version) {
+            comment.push_str(&format!(" ({p} {v})"));
+        }
+        checkouts.push(Checkout {
+            id: cid.clone(),
+            origin: ORIGIN.into(),
+            tree_name: k.package.as_ref().map(|_| "debian".to_string()),
+            comment: clean(&comment),
+            start_time: start.clone(),
+            valid: true,
+            misc,
+        });
+    }
+    cid
+}
+
+/// The build of (`arch`, `k`), added unless there is one: its id.
+fn add_build(
+    builds: &mut Vec<Build>,
+    arch: Arch,
+    k: &KernelInfo,
+    cid: &str,
+    payload_build_id: Option<&str>,
+    start: &Option<String>,
+) -> String {
+    let bid = build_id(arch, k);
+    if let Some(b) = builds.iter_mut().find(|b| b.id == bid) {
+        // Same arch and kernel seen natively first: take the package name when a
+        // provisioned run knows it.
+        if let (true, Some(p)) = (b.config_name == "unknown", &k.package) {
+            b.config_name = clean(p);
+        }
+    } else {
+        let mut misc = Map::new();
+        put(&mut misc, "kernel_release", Some(&k.release));
+        put(&mut misc, "payload_build_id", payload_build_id);
+        builds.push(Build {
+            id: bid.clone(),
+            checkout_id: cid.to_string(),
+            origin: ORIGIN.into(),
+            architecture: arch.name().into(),
+            config_name: clean(k.package.as_deref().unwrap_or("unknown")),
+            comment: clean(&format!("{arch} kernel {}", k.release)),
+            start_time: start.clone(),
+            status: "PASS",
+            misc,
+        });
+    }
+    bid
+}
+
+/// KCIDB status of a divergence: FAIL, except ERROR when the emulator or sandbox broke
+/// (the test could not complete; the kernel's answer is unknown).
+pub fn divergence_status(d: &Divergence) -> &'static str {
+    match d.classification {
+        Classification::EmulatorOrSandbox => "ERROR",
+        Classification::Kernel | Classification::Model => "FAIL",
+    }
+}
+
+fn campaign_tests(report: &Report, c: &Campaign, bid: &str, start: &Option<String>) -> Vec<Test> {
+    let mut env_misc = Map::new();
+    put(&mut env_misc, "runner", Some(c.runner.as_str()));
+    let environment = Environment {
+        comment: clean(&format!(
+            "{} (cloneabi fuzz --seed {})",
+            c.runner.as_str(),
+            c.seed
+        )),
+        misc: env_misc,
+    };
+    c.divergences
+        .iter()
+        .map(|d| {
+            let mut misc = Map::new();
+            put(&mut misc, "classification", Some(d.classification.as_str()));
+            put(&mut misc, "classification_basis", Some(&d.basis));
+            put(&mut misc, "signature", Some(&d.signature));
+            put(&mut misc, "verdict", Some(d.verdict.as_str()));
+            put(&mut misc, "case", Some(&d.case));
+            misc.insert("seed".into(), d.seed.into());
+            misc.insert("case_index".into(), d.case_index.into());
+            misc.insert("count".into(), d.count.into());
+            put(&mut misc, "expected", Some(&d.expected));
+            put(&mut misc, "observed", Some(&d.observed));
+            misc.insert("non_default_fields".into(), d.non_default_fields.into());
+            if let Some(confirmed) = d.shrunk_confirmed {
+                misc.insert("shrunk_confirmed".into(), confirmed.into());
+            }
+            if let Some(r) = &d.second_run {
+                put(&mut misc, "second_kernel", Some(&r.kernel));
+                put(&mut misc, "second_verdict", Some(r.verdict.as_str()));
+                put(&mut misc, "second_observed", Some(&r.observed));
+            }
+            let mut log = format!("classification: {}\nbasis: {}\n", d.classification, d.basis);
+            for f in &d.fields {
+                log.push_str(&format!(
+                    "{}: expected {}, observed {}\n",
+                    f.field, f.expected, f.observed
+                ));
+            }
+            log.push_str(&format!("\ncatalog entry:\n{}\n", d.catalog_entry));
+            if let Some(r) = &d.c_reproducer {
+                log.push_str(&format!("\nC reproducer:\n{r}\n"));
+            }
+            if let Some(console) = &d.console_excerpt {
+                log.push_str(&format!("\nconsole:\n{console}\n"));
+            }
+            Test {
+                id: format!(
+                    "{ORIGIN}:{}",
+                    stable_hash(&[
+                        &report.created,
+                        &report.host.hostname,
+                        "fuzz",
+                        c.arch.name(),
+                        c.runner.as_str(),
+                        &c.kernel.release,
+                        &d.case
+                    ])
+                ),
+                build_id: bid.to_string(),
+                origin: ORIGIN.into(),
+                path: kcidb_path(&d.path()),
+                status: divergence_status(d),
+                environment: environment.clone(),
+                start_time: start.clone(),
+                duration: 0.0,
+                log_excerpt: Some(excerpt(&log)),
+                misc,
+            }
+        })
+        .collect()
 }
 
 fn environment(run: &Run) -> Environment {
@@ -215,63 +377,15 @@ pub fn to_kcidb(report: &Report) -> Document {
     let mut builds: Vec<Build> = Vec::new();
     let mut tests = Vec::new();
     for run in &report.runs {
-        let cid = checkout_id(run);
-        if let Some(c) = checkouts.iter_mut().find(|c| c.id == cid) {
-            let k = &run.kernel;
-            if let (false, Some(p), Some(v)) = (
-                c.misc.contains_key("package"),
-                &k.package,
-                &k.package_version,
-            ) {
-                put(&mut c.misc, "package", Some(p));
-                put(&mut c.misc, "package_version", Some(v));
-                c.tree_name = Some("debian".into());
-                c.comment = clean(&format!("Linux {} ({p} {v})", k.release));
-            }
-        } else {
-            let k = &run.kernel;
-            let mut misc = Map::new();
-            put(&mut misc, "kernel_release", Some(&k.release));
-            put(&mut misc, "kernel_version", Some(&k.version));
-            put(&mut misc, "package", k.package.as_deref());
-            put(&mut misc, "package_version", k.package_version.as_deref());
-            let mut comment = format!("Linux {}", k.release);
-            if let (Some(p), Some(v)) = (&k.package, &k.package_version) {
-                comment.push_str(&format!(" ({p} {v})"));
-            }
-            checkouts.push(Checkout {
-                id: cid.clone(),
-                origin: ORIGIN.into(),
-                tree_name: k.package.as_ref().map(|_| "debian".to_string()),
-                comment: clean(&comment),
-                start_time: start.clone(),
-                valid: true,
-                misc,
-            });
-        }
-        let bid = build_id(run);
-        if let Some(b) = builds.iter_mut().find(|b| b.id == bid) {
-            // Same arch and kernel seen natively first: take the package name when a
-            // provisioned run knows it.
-            if let (true, Some(p)) = (b.config_name == "unknown", &run.kernel.package) {
-                b.config_name = clean(p);
-            }
-        } else {
-            let mut misc = Map::new();
-            put(&mut misc, "kernel_release", Some(&run.kernel.release));
-            put(&mut misc, "payload_build_id", Some(&run.payload_build_id));
-            builds.push(Build {
-                id: bid.clone(),
-                checkout_id: cid.clone(),
-                origin: ORIGIN.into(),
-                architecture: run.arch.name().into(),
-                config_name: clean(run.kernel.package.as_deref().unwrap_or("unknown")),
-                comment: clean(&format!("{} kernel {}", run.arch, run.kernel.release)),
-                start_time: start.clone(),
-                status: "PASS",
-                misc,
-            });
-        }
+        let cid = add_checkout(&mut checkouts, &run.kernel, &start);
+        let bid = add_build(
+            &mut builds,
+            run.arch,
+            &run.kernel,
+            &cid,
+            Some(&run.payload_build_id),
+            &start,
+        );
         let environment = environment(run);
         let test_id = |what: &str| {
             format!(
@@ -342,6 +456,11 @@ pub fn to_kcidb(report: &Report) -> Document {
                 misc,
             });
         }
+    }
+    for c in &report.campaigns {
+        let cid = add_checkout(&mut checkouts, &c.kernel, &start);
+        let bid = add_build(&mut builds, c.arch, &c.kernel, &cid, None, &start);
+        tests.extend(campaign_tests(report, c, &bid, &start));
     }
     Document {
         version: Version { major: 5, minor: 3 },

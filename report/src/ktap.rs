@@ -16,11 +16,28 @@
 //!   not ok 5 <case id> # TIMEOUT <reason>
 //! # <run findings and run error>
 //! not ok 1 <arch>.<runner>.<kernel>
+//!   KTAP version 1
+//!   # Subtest: fuzz.<arch>.<runner>.<kernel>
+//!   1..<divergences>
+//!   # signature: <signature>
+//!   # classification: <kernel | model | emulator-or-sandbox>
+//!   # basis: <why>
+//!   # <result | check>: expected <expected>, observed <observed>
+//!   # shrunk: <n> non-default field(s), <confirmation>
+//!   not ok 1 fuzz.<seed>.<index>
+//!   # seed <seed>, <n> cases, <m> divergent, <k> distinct
+//!   ok 2 batches                       (not ok ... # ERROR <why> when a batch broke)
+//! not ok 2 fuzz.<arch>.<runner>.<kernel>
 //! ```
+//!
+//! A fuzz campaign ([`crate::campaign`]) is one more block after the runs: a failing test
+//! per divergence, a last test for its batches, and the campaign itself ok when nothing
+//! diverged and no batch broke.
 //!
 //! Descriptions are case ids and run keys only (no pids, addresses or times); `#` and line
 //! breaks in any text are replaced so every line stays one KTAP line.
 
+use crate::campaign::Campaign;
 use crate::model::{CaseResult, Report, Run};
 use cloneabi_suites::verdict::Verdict;
 use std::fmt::Write;
@@ -29,11 +46,78 @@ use std::fmt::Write;
 pub fn render(report: &Report) -> String {
     let mut out = String::new();
     out.push_str("KTAP version 1\n");
-    let _ = writeln!(out, "1..{}", report.runs.len());
+    let _ = writeln!(out, "1..{}", report.runs.len() + report.campaigns.len());
     for (i, run) in report.runs.iter().enumerate() {
         render_run(&mut out, run, i + 1);
     }
+    for (i, campaign) in report.campaigns.iter().enumerate() {
+        render_campaign(&mut out, campaign, report.runs.len() + i + 1);
+    }
     out
+}
+
+fn render_campaign(out: &mut String, c: &Campaign, number: usize) {
+    let key = description(&c.key());
+    out.push_str("  KTAP version 1\n");
+    let _ = writeln!(out, "  # Subtest: {key}");
+    let _ = writeln!(out, "  1..{}", c.divergences.len() + 1);
+    for (i, d) in c.divergences.iter().enumerate() {
+        let _ = writeln!(out, "  # signature: {}", one_line(&d.signature));
+        let _ = writeln!(out, "  # classification: {}", d.classification);
+        let _ = writeln!(out, "  # basis: {}", one_line(&d.basis));
+        for f in &d.fields {
+            let _ = writeln!(
+                out,
+                "  # {}: expected {}, observed {}",
+                description(&f.field),
+                one_line(&f.expected),
+                one_line(&f.observed)
+            );
+        }
+        let confirmation = match d.shrunk_confirmed {
+            Some(true) => "shrunk, and its confirming run diverges the same way",
+            Some(false) => "shrunk, but its confirming run did NOT reproduce it",
+            None => "not shrunk",
+        };
+        let _ = writeln!(
+            out,
+            "  # shrunk: {} non-default field(s), {confirmation}",
+            d.non_default_fields
+        );
+        if let Some(s) = &d.second_run {
+            let _ = writeln!(
+                out,
+                "  # second run: {}: {} {}",
+                one_line(&s.kernel),
+                s.verdict,
+                one_line(&s.observed)
+            );
+        }
+        let _ = writeln!(out, "  not ok {} {}", i + 1, description(&d.case));
+    }
+    // The batches themselves: ok unless one broke, so a campaign without divergences
+    // still has a test (a KTAP parser reads an empty plan as "no tests run").
+    let _ = writeln!(
+        out,
+        "  # seed {}, {} cases, {} divergent, {} distinct",
+        c.seed,
+        c.cases,
+        c.divergent_cases,
+        c.divergences.len()
+    );
+    let batches = c.divergences.len() + 1;
+    match c.run_errors.first() {
+        Some(e) => {
+            for e in &c.run_errors[1..] {
+                let _ = writeln!(out, "  # run error: {}", one_line(e));
+            }
+            let _ = writeln!(out, "  not ok {batches} batches # ERROR {}", one_line(e));
+        }
+        None => {
+            let _ = writeln!(out, "  ok {batches} batches");
+        }
+    }
+    let _ = writeln!(out, "{} {number} {key}", result_word(!c.is_bad()));
 }
 
 fn render_run(out: &mut String, run: &Run, number: usize) {
@@ -215,6 +299,58 @@ mod tests {
         assert_eq!(doc.root.tests[0].directive, Some(Directive::Error));
         assert!(doc.root.tests[1].ok);
         assert_eq!(doc.root.tests[1].directive, Some(Directive::Skip));
+    }
+
+    #[test]
+    fn a_campaign_is_a_block_with_one_failing_test_per_divergence() {
+        let mut r = sample_report();
+        r.runs.truncate(1);
+        let c = crate::sample::sample_campaign();
+        r.campaigns.push(c.clone());
+        let text = render(&r);
+        let doc = parse(&text);
+        assert!(doc.problems.is_empty(), "{:?}", doc.problems);
+        assert!(doc.root.check().is_empty(), "{:?}", doc.root.check());
+        assert_eq!(doc.root.plan, Some(2));
+        let block = &doc.root.tests[1];
+        assert_eq!(block.description, c.key());
+        assert!(!block.ok);
+        let sub = block.subtests.as_ref().unwrap();
+        assert_eq!(sub.plan, Some(c.divergences.len() + 1));
+        assert_eq!(sub.tests.len(), c.divergences.len() + 1, "{text}");
+        assert!(sub.tests.last().unwrap().ok);
+        for (d, t) in c.divergences.iter().zip(&sub.tests) {
+            assert_eq!(t.description, d.case);
+            assert!(!t.ok);
+            let has = |line: String| t.diagnostics.contains(&line);
+            assert!(
+                has(format!("classification: {}", d.classification)),
+                "{:?}",
+                t.diagnostics
+            );
+            assert!(has(format!("basis: {}", d.basis)), "{:?}", t.diagnostics);
+            let f = &d.fields[0];
+            assert!(has(format!(
+                "{}: expected {}, observed {}",
+                f.field, f.expected, f.observed
+            )));
+        }
+        // Nothing diverged: an ok campaign whose one test is its batches.
+        r.campaigns[0].divergences.clear();
+        let doc = parse(&render(&r));
+        assert!(doc.root.check().is_empty(), "{:?}", doc.root.check());
+        assert!(doc.root.tests[1].ok);
+        let sub = doc.root.tests[1].subtests.as_ref().unwrap();
+        assert_eq!(sub.tests.len(), 1);
+        assert!(sub.tests[0].ok);
+        // A broken batch fails the campaign with an ERROR directive.
+        r.campaigns[0]
+            .run_errors
+            .push("fuzz.42.0: the guest hung".into());
+        let doc = parse(&render(&r));
+        assert!(!doc.root.tests[1].ok);
+        let sub = doc.root.tests[1].subtests.as_ref().unwrap();
+        assert_eq!(sub.tests[0].directive, Some(Directive::Error));
     }
 
     #[test]

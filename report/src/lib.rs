@@ -5,6 +5,7 @@
 //!
 //! | module | output |
 //! |---|---|
+//! | [`campaign`] | `cloneabi fuzz` campaigns and their classified divergences |
 //! | [`json`] | load / save the report, with errors naming file and schema version |
 //! | [`ktap`] / [`ktap_parse`] | KTAP version 1 writer, and a ktap.rst parser to check it |
 //! | [`junit`] | JUnit XML (quick-junit) |
@@ -16,6 +17,7 @@
 //! | [`lava`] | LAVA job YAML with a console monitor |
 //! | [`sample`] | a realistic sample report for tests and screenshots |
 
+pub mod campaign;
 pub mod diff;
 pub mod differential;
 pub mod html;

@@ -20,6 +20,9 @@ pub struct Report {
     pub created: String,
     pub host: HostInfo,
     pub runs: Vec<Run>,
+    /// `cloneabi fuzz` campaigns and their divergences.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub campaigns: Vec<crate::campaign::Campaign>,
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -261,12 +264,13 @@ impl Run {
 }
 
 impl Report {
-    /// One report holding the runs of all of `reports`, in order. Tool, host and creation
+    /// One report holding the runs and campaigns of all of `reports`, in order. Tool, host and creation
     /// time come from the first; an empty slice gives an empty report.
     pub fn merged(reports: &[Report]) -> Report {
         let mut out = match reports.first() {
             Some(first) => Report {
                 runs: Vec::new(),
+                campaigns: Vec::new(),
                 ..first.clone()
             },
             None => Report {
@@ -282,10 +286,12 @@ impl Report {
                     kernel_release: String::new(),
                 },
                 runs: Vec::new(),
+                campaigns: Vec::new(),
             },
         };
         for r in reports {
             out.runs.extend(r.runs.iter().cloned());
+            out.campaigns.extend(r.campaigns.iter().cloned());
         }
         out
     }

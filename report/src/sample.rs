@@ -3,6 +3,7 @@
 //! explains (page size) and two it does not (emulator bugs). Used by the tests of every
 //! format and for docs/report-matrix-sample.png.
 
+use crate::campaign::{Campaign, Classification, Divergence, FieldDiff, SecondRun};
 use crate::model::*;
 use cloneabi_arch::Arch;
 use cloneabi_suites::observation::EnvReport;
@@ -190,6 +191,7 @@ pub fn sample_report() -> Report {
             kernel_release: HOST_KERNEL.into(),
         },
         runs,
+        campaigns: Vec::new(),
     }
 }
 
@@ -349,6 +351,80 @@ fn make_run(spec: RunSpec) -> Run {
         console_excerpt,
         wall_time_ms,
         results,
+    }
+}
+
+/// A sample `cloneabi fuzz` campaign with two divergences: the model's FAIL, confirmed by a
+/// second kernel, and a case that broke with a kernel fault on the console.
+pub fn sample_campaign() -> Campaign {
+    let kernel = KernelInfo {
+        release: "6.18.44-fc".into(),
+        version: "#1 SMP".into(),
+        ..KernelInfo::default()
+    };
+    let base = Divergence {
+        arch: Arch::X86_64,
+        runner: RunnerKind::Native,
+        kernel: kernel.release.clone(),
+        seed: 42,
+        case_index: 17,
+        case: "fuzz.42.17".into(),
+        count: 12,
+        signature: "FAIL EFAULT -> EINVAL ".into(),
+        verdict: Verdict::Fail,
+        expected: "EFAULT (set_tid copied before the exit_signal check)".into(),
+        observed: "EINVAL".into(),
+        fields: vec![FieldDiff {
+            field: "result".into(),
+            expected: "EFAULT (set_tid copied before the exit_signal check)".into(),
+            observed: "EINVAL".into(),
+        }],
+        non_default_fields: 2,
+        shrunk_confirmed: Some(true),
+        catalog_entry: "Case { id: \"fuzz_42_17\" }".into(),
+        c_reproducer: Some("int main(void) { return 1; }\n".into()),
+        no_c_reproducer: None,
+        console_excerpt: None,
+        classification: Classification::Model,
+        basis: "x86_64 qemu-system 6.1.158 observes what x86_64 native 6.18.44 observed".into(),
+        second_run: Some(SecondRun {
+            kernel: "x86_64 qemu-system 6.1.158".into(),
+            verdict: Verdict::Fail,
+            observed: "EINVAL".into(),
+        }),
+    };
+    let crash = Divergence {
+        case_index: 230,
+        case: "fuzz.42.230".into(),
+        count: 1,
+        signature: "ERROR ok -> timeout ".into(),
+        verdict: Verdict::Error,
+        expected: "success: child ran".into(),
+        observed: "timed out".into(),
+        fields: vec![FieldDiff {
+            field: "result".into(),
+            expected: "success: child ran".into(),
+            observed: "timed out".into(),
+        }],
+        shrunk_confirmed: None,
+        c_reproducer: None,
+        no_c_reproducer: Some("the case needs a setup step".into()),
+        console_excerpt: Some("[ 3.2] BUG: unable to handle page fault".into()),
+        classification: Classification::Kernel,
+        basis: "the case broke and the console shows a kernel fault".into(),
+        second_run: None,
+        ..base.clone()
+    };
+    Campaign {
+        seed: 42,
+        arch: Arch::X86_64,
+        runner: RunnerKind::Native,
+        kernel,
+        cases: 3000,
+        divergent_cases: 13,
+        wall_time_ms: 2100,
+        run_errors: Vec::new(),
+        divergences: vec![base, crash],
     }
 }
 

@@ -50,3 +50,34 @@ fn awkward_text_still_validates() {
     let errs = errors(&validator(), &doc);
     assert!(errs.is_empty(), "{errs:#?}");
 }
+
+#[test]
+fn a_campaigns_divergences_are_valid_failing_tests_with_their_classification() {
+    let mut r = sample_report();
+    let c = cloneabi_report::sample::sample_campaign();
+    r.campaigns.push(c.clone());
+    let doc: Value = serde_json::to_value(kcidb::to_kcidb(&r)).unwrap();
+    let errs = errors(&validator(), &doc);
+    assert!(errs.is_empty(), "{errs:#?}");
+    let tests = doc["tests"].as_array().unwrap();
+    for d in &c.divergences {
+        let t = tests
+            .iter()
+            .find(|t| t["path"] == d.path().as_str())
+            .unwrap_or_else(|| panic!("no test for {}", d.case));
+        assert_eq!(t["status"], kcidb::divergence_status(d));
+        assert_eq!(t["misc"]["classification"], d.classification.as_str());
+        assert_eq!(t["misc"]["classification_basis"], d.basis.as_str());
+        assert!(t["log_excerpt"]
+            .as_str()
+            .unwrap()
+            .contains(&d.catalog_entry));
+        let build = t["build_id"].as_str().unwrap();
+        assert!(doc["builds"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|b| b["id"] == build));
+    }
+    assert_eq!(kcidb::divergence_status(&c.divergences[0]), "FAIL");
+}

@@ -1,17 +1,23 @@
 //! `cloneabi fuzz`: generated cases, predicted by the model, run natively in the sandbox
-//! or in one guest boot, judged; every divergence shrunk to a small case and printed as a
-//! catalog entry.
+//! or in one guest boot, judged; every divergence shrunk to a small case, classified (the
+//! kernel, the model, or the emulator or sandbox; a FAIL's shrunk case re-run on a second
+//! kernel) and printed as a catalog entry, as text, JSON, KTAP, JUnit, KCIDB or HTML.
 
 use super::values;
 use super::{CmdResult, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
 use clap::{Args, ValueEnum};
 use cloneabi_arch::Arch;
 use cloneabi_arch::KernelVersion;
-use cloneabi_runners::fuzz::{run_model_env, GuestExecutor, NativeExecutor};
+use cloneabi_report::campaign::{self, Campaign, Classification, FieldDiff};
+use cloneabi_report::model::{KernelInfo, RunnerKind};
+use cloneabi_runners::fuzz::{
+    run_model_env, second_kernel, GuestExecutor, NativeExecutor, SecondKernel,
+};
 use cloneabi_runners::kernels::Release;
 use cloneabi_runners::session::NativeRun;
 use cloneabi_suites::case::Case;
 use cloneabi_suites::catalog::all_cases;
+use cloneabi_suites::fuzz::classify::{classify, SecondRun};
 use cloneabi_suites::fuzz::coverage::{rule_of, rule_of_described, Coverage};
 use cloneabi_suites::fuzz::repro::c_reproducer;
 use cloneabi_suites::fuzz::shrink::{shrink, Shrunk};
@@ -35,10 +41,31 @@ pub enum FuzzRunner {
     QemuSystem,
 }
 
+/// How the campaign is reported on stdout.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum FuzzFormat {
+    /// For people: each divergence with its classification, catalog entry and reproducer.
     Text,
+    /// The campaign as JSON, with rule counts.
     Json,
+    /// KTAP: one failing test per divergence, and the campaign.
+    Ktap,
+    /// JUnit XML: one failing testcase per divergence.
+    Junit,
+    /// KCIDB v5.3: one test per divergence.
+    Kcidb,
+    /// A self-contained HTML page with the divergences.
+    Html,
+}
+
+/// Whether a FAIL's shrunk case is re-run on a second kernel to classify it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum SecondKernelArg {
+    /// A guest campaign's on the host (when the host runs that ABI), a native campaign's in
+    /// the cached Debian bookworm guest of the host's arch (when cached); never downloads.
+    Auto,
+    /// No second run: a FAIL is classified as seen on one kernel only.
+    None,
 }
 
 /// A wrong model rule, for tests.
@@ -81,6 +108,10 @@ pub struct FuzzArgs {
     pub max_shrinks: usize,
     #[arg(long, value_enum, default_value_t = FuzzFormat::Text)]
     pub format: FuzzFormat,
+    /// Re-run each FAIL's shrunk case on a second kernel to tell a kernel bug from a model
+    /// error.
+    #[arg(long, value_enum, default_value_t = SecondKernelArg::Auto)]
+    pub second_kernel: SecondKernelArg,
     /// Timeout of one batch (native) or of the guest's whole run (qemu-system), in seconds.
     #[arg(long, default_value_t = 3600)]
     pub timeout: u64,
@@ -133,6 +164,25 @@ struct Divergence {
     c_reproducer: Option<String>,
     /// Why there is no C reproducer.
     no_c_reproducer: Option<String>,
+    /// Whose fault it is, and why.
+    classification: Classification,
+    classification_basis: String,
+    /// Expected against observed, field by field (of the confirmed shrunk case, else the
+    /// first).
+    fields: Vec<FieldDiff>,
+    /// The shrunk case's run on a second kernel, when one ran it.
+    second_run: Option<campaign::SecondRun>,
+}
+
+impl Divergence {
+    /// The case and outcome the divergence is judged by: the shrunk case when its
+    /// confirming run diverged the same way, else the first.
+    fn judged(&self) -> (&Case, &Outcome) {
+        match &self.shrunk {
+            Some(s) if s.confirmed => (&s.case, &s.outcome),
+            _ => (&self.case, &self.outcome),
+        }
+    }
 }
 
 #[derive(Serialize)]
@@ -316,6 +366,8 @@ fn campaign<E: Executor>(
     let mut env: Option<ModelEnv> = None;
     let (mut arch, mut kernel) = (String::new(), String::new());
     let mut run_arch: Option<Arch> = None;
+    let mut kernel_info = KernelInfo::default();
+    let mut first_title = String::new();
     loop {
         let want = match (total, deadline) {
             (Some(n), _) => (n - done).min(batch),
@@ -343,6 +395,8 @@ fn campaign<E: Executor>(
                 arch = run.arch.to_string();
                 run_arch = Some(run.arch);
                 kernel = run.kernel.release.clone();
+                kernel_info = run.kernel.clone();
+                first_title = run.title();
             }
             if let Some(e) = &run.error {
                 run_errors.push(format!("{}: {e}", cases[0].id));
@@ -364,6 +418,10 @@ fn campaign<E: Executor>(
                     catalog_entry: String::new(),
                     c_reproducer: None,
                     no_c_reproducer: None,
+                    classification: Classification::Model,
+                    classification_basis: String::new(),
+                    fields: Vec::new(),
+                    second_run: None,
                     case,
                     outcome: o,
                     shrunk: None,
@@ -431,6 +489,11 @@ fn campaign<E: Executor>(
             None => d.no_c_reproducer = Some("the run reported no arch".into()),
         }
     }
+    let runner = match args.runner {
+        FuzzRunner::Native => RunnerKind::Native,
+        FuzzRunner::QemuSystem => RunnerKind::QemuSystem,
+    };
+    classify_all(&mut found, args, runner, run_arch, &first_title);
     // The rules the catalog reaches on this target, as the yardstick of what a campaign
     // could reach.
     let known: Vec<String> = match &env {
@@ -448,10 +511,7 @@ fn campaign<E: Executor>(
     let report = FuzzReport {
         seed,
         steered: !args.no_steering,
-        runner: match args.runner {
-            FuzzRunner::Native => "native".into(),
-            FuzzRunner::QemuSystem => "qemu-system".into(),
-        },
+        runner: runner.as_str().into(),
         arch,
         kernel,
         cases: done,
@@ -469,6 +529,21 @@ fn campaign<E: Executor>(
             serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?
         ),
         FuzzFormat::Text => print!("{}", text(&report)),
+        FuzzFormat::Ktap | FuzzFormat::Junit | FuzzFormat::Kcidb | FuzzFormat::Html => {
+            let Some(arch) = run_arch else {
+                return Err("the campaign ran no case: there is nothing to report".into());
+            };
+            let mut r = super::run::new_report(Vec::new());
+            r.campaigns
+                .push(to_campaign(&report, arch, runner, kernel_info));
+            let out = match args.format {
+                FuzzFormat::Ktap => cloneabi_report::ktap::render(&r),
+                FuzzFormat::Junit => cloneabi_report::junit::render(&r),
+                FuzzFormat::Kcidb => cloneabi_report::kcidb::render(&r),
+                _ => cloneabi_report::html::render_report(&r),
+            };
+            print!("{out}");
+        }
     }
     if let Some(sig) = cloneabi_runners::interrupt::requested() {
         eprintln!(
@@ -482,6 +557,140 @@ fn campaign<E: Executor>(
     } else {
         EXIT_OK
     })
+}
+
+/// Classifies every divergence: a FAIL by re-running the shrunk cases of all FAILs once, as
+/// one batch, on a second kernel; an ERROR by its console.
+fn classify_all(
+    found: &mut [Divergence],
+    args: &FuzzArgs,
+    runner: RunnerKind,
+    arch: Option<Arch>,
+    first: &str,
+) {
+    let fails: Vec<usize> = (0..found.len())
+        .filter(|&i| found[i].judged().1.verdict == cloneabi_suites::verdict::Verdict::Fail)
+        .collect();
+    let mut seconds: Vec<Option<SecondRun>> = vec![None; found.len()];
+    if !fails.is_empty() {
+        let unavailable = |wanted: &str, why: &str| SecondRun::Unavailable {
+            wanted: wanted.into(),
+            why: why.into(),
+        };
+        let cases: Vec<Case> = fails.iter().map(|&i| found[i].judged().0.clone()).collect();
+        let outcome = match (args.second_kernel, arch) {
+            (SecondKernelArg::None, _) => Err(unavailable(
+                "a second kernel",
+                "--second-kernel none was given",
+            )),
+            (_, None) => Err(unavailable("a second kernel", "the run reported no arch")),
+            _ if cloneabi_runners::interrupt::requested().is_some() => Err(unavailable(
+                "a second kernel",
+                "the campaign was interrupted",
+            )),
+            (SecondKernelArg::Auto, Some(arch)) => {
+                eprintln!(
+                    "cloneabi: fuzz: re-running {} FAIL case(s) (shrunk where confirmed) on a second kernel",
+                    cases.len()
+                );
+                match second_kernel(runner, arch, &cases, Duration::from_secs(args.timeout)) {
+                    SecondKernel::Ran(run) => Ok(*run),
+                    SecondKernel::Unavailable { wanted, why } => {
+                        Err(SecondRun::Unavailable { wanted, why })
+                    }
+                }
+            }
+        };
+        match outcome {
+            Ok(run) => {
+                let title = run.title();
+                let outcomes = cloneabi_runners::fuzz::outcomes(&run);
+                for (k, &i) in fails.iter().enumerate() {
+                    seconds[i] = Some(match outcomes.get(k) {
+                        Some(o) => SecondRun::Ran {
+                            kernel: title.clone(),
+                            outcome: o.clone(),
+                        },
+                        None => unavailable(&title, "its run returned no outcome for the case"),
+                    });
+                }
+            }
+            Err(why) => {
+                if let SecondRun::Unavailable { wanted, why } = &why {
+                    eprintln!("cloneabi: fuzz: no second run on {wanted}: {why}");
+                }
+                for &i in &fails {
+                    seconds[i] = Some(why.clone());
+                }
+            }
+        }
+    }
+    for (d, second) in found.iter_mut().zip(seconds) {
+        let (_, outcome) = d.judged();
+        let c = classify(first, outcome, outcome.log.as_deref(), second.as_ref());
+        d.fields = outcome.diverging_fields();
+        d.classification = c.classification;
+        d.classification_basis = c.basis;
+        d.second_run = match second {
+            Some(SecondRun::Ran { kernel, outcome }) => Some(campaign::SecondRun {
+                kernel,
+                verdict: outcome.verdict,
+                observed: outcome.observed,
+            }),
+            _ => None,
+        };
+    }
+}
+
+/// The campaign as the report's finding.
+fn to_campaign(r: &FuzzReport, arch: Arch, runner: RunnerKind, kernel: KernelInfo) -> Campaign {
+    let divergences = r
+        .divergences
+        .iter()
+        .map(|d| {
+            let (_, o) = d.judged();
+            campaign::Divergence {
+                arch,
+                runner,
+                kernel: kernel.release.clone(),
+                seed: r.seed,
+                case_index: d
+                    .case
+                    .id
+                    .rsplit('.')
+                    .next()
+                    .and_then(|n| n.parse().ok())
+                    .unwrap_or_default(),
+                case: d.case.id.clone(),
+                count: d.count,
+                signature: d.signature.clone(),
+                verdict: o.verdict,
+                expected: o.expected.clone(),
+                observed: o.observed.clone(),
+                fields: d.fields.clone(),
+                non_default_fields: d.non_default_fields,
+                shrunk_confirmed: d.shrunk.as_ref().map(|s| s.confirmed),
+                catalog_entry: d.catalog_entry.clone(),
+                c_reproducer: d.c_reproducer.clone(),
+                no_c_reproducer: d.no_c_reproducer.clone(),
+                console_excerpt: o.log.clone(),
+                classification: d.classification,
+                basis: d.classification_basis.clone(),
+                second_run: d.second_run.clone(),
+            }
+        })
+        .collect();
+    Campaign {
+        seed: r.seed,
+        arch,
+        runner,
+        kernel,
+        cases: r.cases,
+        divergent_cases: r.divergent_cases,
+        wall_time_ms: r.wall_ms,
+        run_errors: r.run_errors.clone(),
+        divergences,
+    }
 }
 
 fn text(r: &FuzzReport) -> String {
@@ -527,6 +736,10 @@ fn text(r: &FuzzReport) -> String {
         s += &format!(
             "case:     {}\nexpected: {}\nobserved: {}\nreason:   {}\n",
             case.id, o.expected, o.observed, o.reason
+        );
+        s += &format!(
+            "classification: {} ({})\n",
+            d.classification, d.classification_basis
         );
         s += "catalog entry:\n";
         for line in d.catalog_entry.lines() {

@@ -89,6 +89,7 @@ pub fn new_report(runs: Vec<Run>) -> Report {
             kernel_release: read("/proc/sys/kernel/osrelease"),
         },
         runs,
+        campaigns: Vec::new(),
     }
 }
 

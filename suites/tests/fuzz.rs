@@ -136,6 +136,7 @@ impl Executor for MutantVsModel {
                     reason: String::new(),
                     expected_outcome: model.outcome(),
                     observed_outcome: kernel.outcome(),
+                    log: None,
                 }
             })
             .collect())

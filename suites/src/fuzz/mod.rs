@@ -5,6 +5,7 @@
 //! This module knows nothing of runners: an [`Executor`] runs a batch of cases and returns
 //! one [`Outcome`] per case.
 
+pub mod classify;
 pub mod coverage;
 pub mod gen;
 pub mod render;
@@ -17,7 +18,7 @@ pub use steer::Steered;
 
 use crate::case::Case;
 use crate::verdict::Verdict;
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How one case came out, as the judge said it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -29,6 +30,18 @@ pub struct Outcome {
     pub reason: String,
     pub expected_outcome: String,
     pub observed_outcome: String,
+    /// The case's log or its run's console excerpt, when it broke.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub log: Option<String>,
+}
+
+/// One field on which the kernel and the model disagree.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FieldDiff {
+    /// `result` (the call's outcome as a whole) or `check` (one property of a success).
+    pub field: String,
+    pub expected: String,
+    pub observed: String,
 }
 
 impl Outcome {
@@ -57,6 +70,29 @@ impl Outcome {
             self.observed_outcome,
             checks.join(",")
         )
+    }
+
+    /// The fields that diverge: each broken check of a success the model predicted, else
+    /// the result as a whole (an errno for a success, a crash for anything).
+    pub fn diverging_fields(&self) -> Vec<FieldDiff> {
+        if let Some(rest) = self.observed.strip_prefix("success, but ") {
+            return rest
+                .split("; ")
+                .map(|part| {
+                    let (check, seen) = part.split_once(": observed ").unwrap_or((part, "?"));
+                    FieldDiff {
+                        field: "check".into(),
+                        expected: check.into(),
+                        observed: seen.into(),
+                    }
+                })
+                .collect();
+        }
+        vec![FieldDiff {
+            field: "result".into(),
+            expected: self.expected.clone(),
+            observed: self.observed.clone(),
+        }]
     }
 }
 
@@ -106,4 +142,52 @@ pub fn non_default_fields(case: &Case) -> usize {
         }
     };
     call + case.steps.len()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outcome(expected: &str, observed: &str) -> Outcome {
+        Outcome {
+            verdict: Verdict::Fail,
+            expected: expected.into(),
+            observed: observed.into(),
+            reason: String::new(),
+            expected_outcome: String::new(),
+            observed_outcome: String::new(),
+            log: None,
+        }
+    }
+
+    #[test]
+    fn diverging_fields_are_the_broken_checks_or_the_result() {
+        let o = outcome(
+            "success: exit signal SIGCHLD; child pid 7",
+            "success, but exit signal SIGCHLD: observed SIGUSR1; child pid 7: observed 8",
+        );
+        let f = o.diverging_fields();
+        assert_eq!(f.len(), 2, "{f:?}");
+        assert_eq!(
+            (
+                f[0].field.as_str(),
+                f[0].expected.as_str(),
+                f[0].observed.as_str()
+            ),
+            ("check", "exit signal SIGCHLD", "SIGUSR1")
+        );
+        assert_eq!(
+            (f[1].expected.as_str(), f[1].observed.as_str()),
+            ("child pid 7", "8")
+        );
+        let f = outcome("EFAULT (set_tid copied)", "EINVAL").diverging_fields();
+        assert_eq!(
+            f,
+            vec![FieldDiff {
+                field: "result".into(),
+                expected: "EFAULT (set_tid copied)".into(),
+                observed: "EINVAL".into()
+            }]
+        );
+    }
 }
