@@ -22,7 +22,7 @@ use cloneabi_suites::fuzz::coverage::{rule_of, rule_of_described, Coverage};
 use cloneabi_suites::fuzz::repro::c_reproducer;
 use cloneabi_suites::fuzz::shrink::{shrink, Shrunk};
 use cloneabi_suites::fuzz::steer::DEFAULT_VERSION;
-use cloneabi_suites::fuzz::{non_default_fields, render, Executor, Generator, Outcome, Steered};
+use cloneabi_suites::fuzz::{non_default_fields, render, Executor, Outcome, Steered};
 use cloneabi_suites::model::mutant::{self, Mutant};
 use cloneabi_suites::model::{predict, ModelEnv};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -122,29 +122,6 @@ pub struct FuzzArgs {
     /// Test aid: predict with one deliberately wrong model rule.
     #[arg(long, value_enum, hide = true)]
     pub model_mutant: Option<MutantArg>,
-}
-
-/// The campaign's stream of cases, steered or plain.
-enum Cases {
-    Steered(Box<Steered>),
-    Plain(Generator),
-}
-
-impl Cases {
-    fn new(seed: u64, steer_for: Option<KernelVersion>) -> Cases {
-        if let Some(version) = steer_for {
-            Cases::Steered(Box::new(Steered::new(seed, version)))
-        } else {
-            Cases::Plain(Generator::new(seed))
-        }
-    }
-
-    fn case(&mut self) -> Case {
-        match self {
-            Cases::Steered(s) => s.case(),
-            Cases::Plain(g) => g.case(),
-        }
-    }
 }
 
 /// One distinct divergence: its first case, how often it was seen, and its shrunk form.
@@ -356,7 +333,11 @@ fn campaign<E: Executor>(
         }
         DEFAULT_VERSION
     });
-    let mut gen = Cases::new(seed, (!args.no_steering).then_some(steer_for));
+    let mut gen = if args.no_steering {
+        Steered::unsteered(seed, steer_for)
+    } else {
+        Steered::new(seed, steer_for)
+    };
     let bar = Bar::new(total);
     let mut done = 0u64;
     let mut divergent = 0u64;

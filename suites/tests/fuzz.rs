@@ -202,7 +202,14 @@ fn steering_reaches_the_rare_rules_more_often() {
         m
     };
     let mut g = Generator::new(3);
-    let plain = count((0..N).map(|_| g.case()).collect());
+    let plain_cases: Vec<Case> = (0..N).map(|_| g.case()).collect();
+    let mut unsteered = Steered::unsteered(3, DEFAULT_VERSION);
+    let same: Vec<Case> = (0..N).map(|_| unsteered.case()).collect();
+    assert_eq!(
+        same, plain_cases,
+        "--no-steering is the plain generator's stream"
+    );
+    let plain = count(plain_cases);
     let mut s = Steered::new(3, DEFAULT_VERSION);
     let steered_cases: Vec<Case> = (0..N).map(|_| s.case()).collect();
     let steered = count(steered_cases.clone());

@@ -40,6 +40,7 @@ pub struct Steered {
     /// How often each rule was predicted for a case of this campaign.
     counts: BTreeMap<String, u64>,
     corpus: BTreeMap<String, Vec<Case>>,
+    steering: bool,
 }
 
 impl Steered {
@@ -68,18 +69,35 @@ impl Steered {
             env,
             counts: BTreeMap::new(),
             corpus,
+            steering: true,
+        }
+    }
+
+    /// The plain stream of `Generator::new(seed)`, with the rules counted the same way.
+    pub fn unsteered(seed: u64, kernel: KernelVersion) -> Steered {
+        Steered {
+            gen: Generator::new(seed),
+            env: reference_env(kernel),
+            counts: BTreeMap::new(),
+            corpus: BTreeMap::new(),
+            steering: false,
         }
     }
 
     /// The campaign's next case.
     pub fn case(&mut self) -> Case {
-        let case = match self.rare_parent() {
+        let parent = if self.steering {
+            self.rare_parent()
+        } else {
+            None
+        };
+        let case = match parent {
             Some(parent) if self.gen.draw_chance(STEERED_PCT) => self.gen.mutate(&parent),
             _ => self.gen.case(),
         };
         let rule = rule_of(&predict(&case, &self.env));
         *self.counts.entry(rule.clone()).or_default() += 1;
-        if rule == "skip" {
+        if rule == "skip" || !self.steering {
             return case;
         }
         let kept = self.corpus.entry(rule).or_default();
