@@ -240,3 +240,38 @@ fn steering_reaches_the_rare_rules_more_often() {
     let repeat: Vec<Case> = (0..N).map(|_| again.case()).collect();
     assert_eq!(repeat, steered_cases);
 }
+
+/// Every case whose predicted outcome is a call result gets a C reproducer, on every ABI:
+/// threads, CLONE_PARENT children, cgroup setups and autoreaped callers included (the model
+/// at 7.1, where every flag exists). The reproducers compile with each ABI's cross compiler
+/// in tests/repro.rs.
+#[test]
+fn every_case_gets_a_c_reproducer() {
+    use cloneabi_suites::catalog::all_cases;
+    use cloneabi_suites::fuzz::repro::c_reproducer;
+    let mut g = Generator::new(11);
+    let mut cases: Vec<Case> = (0..300).map(|_| g.case()).collect();
+    cases.extend(all_cases());
+    let mut kinds = [0usize; 4];
+    for arch in Arch::ALL {
+        let e = ModelEnv::nominal(arch, KernelVersion::new(7, 1, 0));
+        for c in &cases {
+            let outcome = predict(c, &e).outcome();
+            if outcome == "skip" {
+                continue;
+            }
+            let source = c_reproducer(c, arch, &outcome)
+                .unwrap_or_else(|why| panic!("{} on {arch}: no reproducer: {why}", c.id));
+            let flags = match &c.call {
+                Call::Clone3(x) => x.flags,
+                Call::Legacy(l) => l.flags,
+            };
+            kinds[0] += usize::from(flags & CLONE_THREAD != 0);
+            kinds[1] += usize::from(flags & CLONE_PARENT != 0);
+            kinds[2] += usize::from(c.creates_cgroup());
+            kinds[3] += usize::from(c.caller_is_autoreaped());
+            assert!(source.contains(&format!("predicts {outcome}")), "{}", c.id);
+        }
+    }
+    assert!(kinds.iter().all(|k| *k > 0), "{kinds:?}");
+}
