@@ -17,7 +17,7 @@ use cloneabi_runners::kernels::Release;
 use cloneabi_runners::session::NativeRun;
 use cloneabi_suites::case::Case;
 use cloneabi_suites::catalog::all_cases;
-use cloneabi_suites::fuzz::classify::{classify, SecondRun};
+use cloneabi_suites::fuzz::classify::{classify, unreproduced, SecondRun};
 use cloneabi_suites::fuzz::coverage::{rule_of, rule_of_described, Coverage};
 use cloneabi_suites::fuzz::repro::c_reproducer;
 use cloneabi_suites::fuzz::shrink::{shrink, Shrunk};
@@ -608,7 +608,11 @@ fn classify_all(
     }
     for (d, second) in found.iter_mut().zip(seconds) {
         let (_, outcome) = d.judged();
-        let c = classify(first, outcome, outcome.log.as_deref(), second.as_ref());
+        let c = d
+            .shrunk
+            .as_ref()
+            .and_then(|s| unreproduced(first, &d.outcome, &s.outcome))
+            .unwrap_or_else(|| classify(first, outcome, outcome.log.as_deref(), second.as_ref()));
         d.fields = outcome.diverging_fields();
         d.classification = c.classification;
         d.classification_basis = c.basis;

@@ -79,6 +79,23 @@ pub fn kernel_fault(console: &str) -> Option<&str> {
         .map(str::trim)
 }
 
+/// A FAIL whose shrunk form passed when it was run again on the same kernel did not
+/// reproduce: the same program gave two answers on one kernel, which points at state the
+/// payload or the sandbox carried between cases, or at the emulator, before the kernel's
+/// rules. `None` when the confirming run diverged too (or was not made).
+pub fn unreproduced(first: &str, outcome: &Outcome, confirming: &Outcome) -> Option<Classified> {
+    (outcome.verdict == Verdict::Fail && confirming.verdict == Verdict::Pass).then(|| Classified {
+        classification: Classification::EmulatorOrSandbox,
+        basis: format!(
+            "it did not reproduce: {first} observed {} where the model predicts {}, then gave \
+             the predicted {} when its shrunk form ran again; one kernel answered the same \
+             program two ways, so state carried between cases or the emulator is suspected \
+             before the kernel's rules",
+            outcome.observed_outcome, outcome.expected_outcome, confirming.observed_outcome
+        ),
+    })
+}
+
 /// Classifies a divergence seen on `first` (a run title) as `outcome`, with the console
 /// excerpt of its run (if any) and, for a FAIL, the second kernel's run of its shrunk case.
 pub fn classify(
@@ -309,5 +326,15 @@ mod tests {
     fn kernel_fault_finds_the_first_marked_line() {
         assert_eq!(kernel_fault("a\n  BUG: x\nOops: y"), Some("BUG: x"));
         assert_eq!(kernel_fault("all fine\nwarning: lower case"), None);
+    }
+
+    #[test]
+    fn a_fail_that_passes_on_its_confirming_run_did_not_reproduce() {
+        let fail = outcome(Verdict::Fail, "EPERM", "EINVAL");
+        let pass = outcome(Verdict::Pass, "EPERM", "EPERM");
+        let got = unreproduced(FIRST, &fail, &pass).expect("classified");
+        assert_eq!(got.classification, Classification::EmulatorOrSandbox);
+        assert!(got.basis.contains("did not reproduce"), "{}", got.basis);
+        assert_eq!(unreproduced(FIRST, &fail, &fail), None);
     }
 }

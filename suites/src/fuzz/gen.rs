@@ -593,9 +593,7 @@ pub fn sanitize(mut case: Case) -> Case {
                 // not the caller's to see (it waits for the child's report until its timeout).
                 // A high address is no refuge: s390x's TASK_SIZE_MAX is -PAGE_SIZE, so
                 // access_ok() takes it and the child faults.
-                StackSpec::Literal(a)
-                    if a != 0 && c.flags & (CLONE_THREAD | CLONE_PARENT) != 0 =>
-                {
+                StackSpec::Literal(a) if a != 0 && c.flags & (CLONE_THREAD | CLONE_PARENT) != 0 => {
                     c.stack = StackSpec::Region {
                         len: STACK_LEN,
                         offset: 0,
