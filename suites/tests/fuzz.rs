@@ -75,9 +75,12 @@ fn generated_cases_cover_the_input_space() {
 
 #[test]
 fn generated_cases_stay_inside_the_sandbox_rules() {
+    use cloneabi_suites::fuzz::steer::{Steered, DEFAULT_VERSION};
     let mut g = Generator::new(3);
-    for _ in 0..5000 {
-        let c = g.case();
+    let mut steered = Steered::new(3, DEFAULT_VERSION);
+    for i in 0..10000 {
+        // Plain and steered (mutated catalog cases) alike.
+        let c = if i % 2 == 0 { g.case() } else { steered.case() };
         if let Call::Clone3(call) = &c.call {
             // A child sharing the caller's memory runs on a stack of its own; a thread or
             // CLONE_PARENT child never on a literal one, which may fault (s390x's access_ok()
@@ -99,6 +102,12 @@ fn generated_cases_stay_inside_the_sandbox_rules() {
                         || p[0] == cloneabi_suites::case::PidValue::Literal(0),
                     "{c:?}"
                 );
+                // Only pid 1 is known to be taken; a small literal pid could be anyone's.
+                for v in p {
+                    if let cloneabi_suites::case::PidValue::Literal(n) = v {
+                        assert!(*n <= 1 || *n >= 1 << 22, "{c:?}");
+                    }
+                }
             }
         }
         assert_eq!(

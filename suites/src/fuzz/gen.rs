@@ -645,6 +645,15 @@ pub fn sanitize(mut case: Case) -> Case {
             }
             let newpid = c.flags & CLONE_NEWPID != 0;
             if let SetTidSpec::Pids(p) = &mut c.set_tid {
+                // A small literal pid (a catalog case's, after mutation moved it to another
+                // level) may be a kernel thread's or an earlier process's: the model knows
+                // only that pid 1 is taken. It becomes the level's chosen pid.
+                let depth = p.len();
+                for (i, v) in p.iter_mut().enumerate() {
+                    if matches!(v, PidValue::Literal(n) if *n > 1 && *n < 1 << 22) {
+                        *v = crate::catalog::chosen_pid((depth - 1 - i) as u32);
+                    }
+                }
                 if p.len() as u32 > levels + u32::from(newpid) + 1 {
                     p[0] = PidValue::Literal(0);
                 }
