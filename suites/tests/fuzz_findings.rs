@@ -241,3 +241,27 @@ fn the_tail_scan_reads_the_tails_bytes_in_the_targets_order() {
     assert_eq!(predict(&c, &env(Arch::X86_64)).outcome(), "EFAULT");
     assert_eq!(predict(&c, &env(Arch::S390x)).outcome(), "E2BIG");
 }
+
+/// s390x 6.12, seed 1 (guest campaign): a stack range that wraps to exactly 0 passes
+/// s390x's access_ok(), and copy_thread() leaves the child the caller's SP when stack +
+/// stack_size is 0: the child runs instead of faulting. Elsewhere access_ok() refuses it.
+#[test]
+fn a_stack_range_wrapping_to_zero_leaves_the_child_the_callers_sp() {
+    let wrapping = case(vec![], Behavior::default(), |c| {
+        c.stack = StackSpec::Literal(0xffff_ffff_ffff_f000);
+        c.stack_size = 0x1000;
+    });
+    let on_s390x = checks(predict(&wrapping, &env(Arch::S390x)));
+    assert!(on_s390x.contains(&Check::ChildRan), "{on_s390x:?}");
+    assert!(!on_s390x.contains(&Check::ChildKilled(11)), "{on_s390x:?}");
+    assert_eq!(predict(&wrapping, &env(Arch::X86_64)).outcome(), "EINVAL");
+    // One page short of wrapping, the child's SP is the last page: it faults.
+    let short = case(vec![], Behavior::default(), |c| {
+        c.stack = StackSpec::Literal(0xffff_ffff_ffff_e000);
+        c.stack_size = 0x1000;
+    });
+    assert_eq!(
+        checks(predict(&short, &env(Arch::S390x))),
+        vec![Check::ChildKilled(11)]
+    );
+}

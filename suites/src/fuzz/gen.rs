@@ -611,6 +611,13 @@ pub fn sanitize(mut case: Case) -> Case {
                     c.stack_size = 0x4000;
                 }
             }
+            // A range that wraps to exactly 0 leaves the child the caller's SP where
+            // access_ok() takes it (s390x): never for a child sharing the caller's memory.
+            if let StackSpec::Literal(addr) = c.stack {
+                if shares_vm && addr != 0 && addr.wrapping_add(c.stack_size) == 0 {
+                    c.stack_size -= 0x1000.min(c.stack_size - 1);
+                }
+            }
             // A literal stack lies below mmap_min_addr (nothing is mapped there: the child
             // faults) or its range ends above every arch's user ceiling (access_ok refuses
             // it); an end in between depends on the paging configuration.

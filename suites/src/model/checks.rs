@@ -115,9 +115,13 @@ fn ns_index(name: &str) -> usize {
 
 pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec<Check> {
     let f = k.flags;
-    // A child given a literal stack address nothing maps faults on its first push.
+    // A child given a literal stack address nothing maps faults on its first push. But
+    // clone3_stack_valid() hands copy_thread() stack + stack_size, and copy_thread() sets the
+    // child's SP only when that is non-zero (6.1 and 7.3, s390's `if (new_stackp)` among
+    // them): a range that wraps to exactly 0, which only an access_ok() that takes every
+    // range lets through (s390x), leaves the child on the caller's SP, where it runs.
     if let (StackSpec::Literal(addr), false) = (k.stack, k.legacy) {
-        if addr != 0 {
+        if addr != 0 && addr.wrapping_add(k.stack_size) != 0 {
             return vec![Check::ChildKilled(11)];
         }
     }
