@@ -172,7 +172,10 @@ pub fn setup_reusable(case: &Case) -> bool {
             Step::NestPidNs { .. } | Step::KeepCaps { .. } | Step::Signal { .. }
         )
     });
-    !case.steps.is_empty() && steps_stay && !call_may_mark_caller(case)
+    // A descriptor the lowering opens for the call (a directory that is no cgroup) lives in
+    // the case's own frame: a chained case resumes after it and would pass -1.
+    let opens_dir = matches!(&case.call, Call::Clone3(c) if c.cgroup == CgroupSpec::NonCgroupDir);
+    !case.steps.is_empty() && steps_stay && !opens_dir && !call_may_mark_caller(case)
 }
 
 /// Lowers `case` for `arch`.
