@@ -690,3 +690,42 @@ fn legacy_clone_keeps_the_low_32_bits_from_5_7() {
     assert_eq!(sent(65), 0);
     assert_eq!(sent(0), 0);
 }
+
+#[test]
+fn a_size_that_cuts_a_member_keeps_the_bytes_before_the_cut() {
+    // copy_struct_from_user() copies `size` bytes: with 73, set_tid_size keeps its first
+    // byte, the low-order one on a little-endian target, the high-order one on a big-endian.
+    let cut = |arch: Arch, size: u64| {
+        predict_on(
+            arch,
+            V6_1,
+            vec![],
+            call(|c| {
+                c.size = SizeSpec::Bytes(73);
+                c.set_tid = SetTidSpec::Null { size };
+            }),
+        )
+        .outcome()
+    };
+    // 0x100: its low byte is 0, so the kernel sees 0 (and no set_tid).
+    assert_eq!(cut(Arch::X86_64, 0x100), "ok");
+    assert_eq!(cut(Arch::X86_64, 0x101), "EINVAL");
+    // 0x10000 and 0x100: the high byte is 0 on s390x.
+    assert_eq!(cut(Arch::S390x, 0x10000), "ok");
+    assert_eq!(cut(Arch::S390x, 0x100), "ok");
+    assert_eq!(cut(Arch::S390x, 1 << 56), "EINVAL");
+    // With a set_tid pointer: one pid (the low byte, 1) is read and the read faults.
+    let literal = predict_on(
+        Arch::X86_64,
+        V6_1,
+        vec![],
+        call(|c| {
+            c.size = SizeSpec::Bytes(73);
+            c.set_tid = SetTidSpec::Literal {
+                addr: 0x1000,
+                size: 0x101,
+            };
+        }),
+    );
+    assert_eq!(literal.outcome(), "EFAULT");
+}

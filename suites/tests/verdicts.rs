@@ -649,6 +649,23 @@ fn violations_say_what_was_seen() {
     .violation(&with_child(|c| c.ns[5] = 1))
     .unwrap();
     assert_eq!(seen, "uts not new, net changed");
+    let slot_seen = |o: Observation| {
+        Check::SlotUntouched(SlotKind::ParentTid)
+            .violation(&o)
+            .unwrap()
+    };
+    assert_eq!(
+        slot_seen(with(|o| o.parent_tid_slot = slot(4242))),
+        "slot 4242 (next 4 bytes 0x5a5a5a5a)"
+    );
+    assert_eq!(
+        slot_seen(with(|o| o.parent_tid_slot = None)),
+        "slot not reported"
+    );
+    let fd_seen = Check::SlotIsFd(SlotKind::Pidfd)
+        .violation(&with(|o| o.pidfd_slot = untouched()))
+        .unwrap();
+    assert_eq!(fd_seen, "slot untouched");
 }
 
 #[test]
