@@ -488,6 +488,13 @@ fn the_2026_flags_on_success() {
     );
     assert!(has(&c, &Check::MountNsEmpty));
     assert!(!c.iter().any(|c| matches!(c, Check::Namespaces { .. })));
+    // The check reads what only a case that asks for the child's mounts reports.
+    assert!(!on73(CLONE_EMPTY_MNTNS, Behavior::default()).contains(&Check::MountNsEmpty));
+    let asks = Behavior {
+        read_child_mounts: true,
+        ..Behavior::default()
+    };
+    assert!(!on73(0, asks).contains(&Check::MountNsEmpty));
 }
 
 #[test]
