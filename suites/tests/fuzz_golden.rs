@@ -7,7 +7,7 @@
 //! Record it anew (when the generator's stream moves, or on another host) with:
 //!
 //! ```text
-//! cargo run -- fuzz --seed 7 --cases 3000 --shrink-time 0 --format json > /tmp/cloneabi-campaign.json
+//! cargo run -- fuzz --seed 7 --cases 3000 --no-steering --shrink-time 0 --format json > /tmp/cloneabi-campaign.json
 //! CLONEABI_CAMPAIGN=/tmp/cloneabi-campaign.json \
 //!     cargo test -p cloneabi-suites --test fuzz_golden -- --ignored --exact record
 //! ```
