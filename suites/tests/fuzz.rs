@@ -88,7 +88,7 @@ fn generated_cases_stay_inside_the_sandbox_rules() {
             if call.flags & (CLONE_VM | CLONE_THREAD | CLONE_SIGHAND) != 0 {
                 assert!(!matches!(call.stack, StackSpec::None), "{c:?}");
             }
-            if call.flags & (CLONE_THREAD | CLONE_PARENT) != 0 {
+            if call.flags & (CLONE_THREAD | CLONE_PARENT | CLONE_AUTOREAP) != 0 {
                 if let StackSpec::Literal(a) = call.stack {
                     assert_eq!(a, 0, "{c:?}");
                 }

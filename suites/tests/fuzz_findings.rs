@@ -265,3 +265,38 @@ fn a_stack_range_wrapping_to_zero_leaves_the_child_the_callers_sp() {
         vec![Check::ChildKilled(11)]
     );
 }
+
+/// x86_64 7.3.4, seed 1 (guest campaign): a CLONE_EMPTY_MNTNS child has no /proc, so it
+/// cannot report its NSpid or its cgroup; the model asks for neither.
+#[test]
+fn an_empty_mount_namespace_child_reports_no_proc_reads() {
+    let e = ModelEnv {
+        pid_max: 4_194_304,
+        ..ModelEnv::nominal(Arch::X86_64, KernelVersion::new(7, 3, 0))
+    };
+    let c = case(vec![Step::Cgroup], Behavior::default(), |c| {
+        c.flags = CLONE_NEWPID | CLONE_EMPTY_MNTNS | CLONE_INTO_CGROUP;
+        c.cgroup = CgroupSpec::Created;
+    });
+    let got = checks(predict(&c, &e));
+    assert!(
+        got.iter()
+            .all(|c| !matches!(c, Check::ChildNspid(_) | Check::ChildCgroupEndsWith(_))),
+        "{got:?}"
+    );
+    // Without CLONE_EMPTY_MNTNS both are asked for.
+    let c = case(vec![Step::Cgroup], Behavior::default(), |c| {
+        c.flags = CLONE_NEWPID | CLONE_INTO_CGROUP;
+        c.cgroup = CgroupSpec::Created;
+    });
+    let got = checks(predict(&c, &e));
+    assert!(
+        got.iter().any(|c| matches!(c, Check::ChildNspid(_))),
+        "{got:?}"
+    );
+    assert!(
+        got.iter()
+            .any(|c| matches!(c, Check::ChildCgroupEndsWith(_))),
+        "{got:?}"
+    );
+}

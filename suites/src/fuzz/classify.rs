@@ -144,6 +144,15 @@ pub fn classify(
         Some(SecondRun::Unavailable { wanted, why }) => {
             one_kernel(format!("the second run on {wanted} was unavailable: {why}"))
         }
+        // A second kernel the model answers differently for (another version, without a
+        // flag the first has) tests another prediction: its verdict says nothing here.
+        Some(SecondRun::Ran { kernel, outcome: o }) if o.expected != outcome.expected => {
+            one_kernel(format!(
+                "the second run on {kernel} was no test of this prediction: the model predicts \
+                 {} there",
+                o.expected_outcome
+            ))
+        }
         Some(SecondRun::Ran { kernel, outcome: o }) => match o.verdict {
             Verdict::Pass => c(
                 Classification::Kernel,
@@ -336,5 +345,21 @@ mod tests {
         assert_eq!(got.classification, Classification::EmulatorOrSandbox);
         assert!(got.basis.contains("did not reproduce"), "{}", got.basis);
         assert_eq!(unreproduced(FIRST, &fail, &fail), None);
+    }
+
+    #[test]
+    fn a_second_kernel_the_model_answers_differently_for_decides_nothing() {
+        let fail = outcome(Verdict::Fail, "ok", "EINVAL");
+        let second = SecondRun::Ran {
+            kernel: "x86_64 native 6.18.44".into(),
+            outcome: outcome(Verdict::Pass, "EINVAL", "EINVAL"),
+        };
+        let got = classify(FIRST, &fail, None, Some(&second));
+        assert_eq!(got.classification, Classification::Model);
+        assert!(
+            got.basis.contains("no test of this prediction"),
+            "{}",
+            got.basis
+        );
     }
 }

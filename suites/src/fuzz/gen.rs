@@ -589,11 +589,13 @@ pub fn sanitize(mut case: Case) -> Case {
                         c.stack_size = u64::from(STACK_LEN);
                     }
                 }
-                // A thread's fault would kill the caller; a CLONE_PARENT child's fault is
-                // not the caller's to see (it waits for the child's report until its timeout).
-                // A high address is no refuge: s390x's TASK_SIZE_MAX is -PAGE_SIZE, so
-                // access_ok() takes it and the child faults.
-                StackSpec::Literal(a) if a != 0 && c.flags & (CLONE_THREAD | CLONE_PARENT) != 0 => {
+                // A thread's fault would kill the caller; a CLONE_PARENT or autoreaped
+                // child's fault is not the caller's to wait for (it waits for the child's
+                // report until its timeout). A high address is no refuge: s390x's
+                // TASK_SIZE_MAX is -PAGE_SIZE, so access_ok() takes it and the child faults.
+                StackSpec::Literal(a)
+                    if a != 0 && c.flags & (CLONE_THREAD | CLONE_PARENT | CLONE_AUTOREAP) != 0 =>
+                {
                     c.stack = StackSpec::Region {
                         len: STACK_LEN,
                         offset: 0,

@@ -279,6 +279,9 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     if case.behavior.cleartid_waiter && clears {
         checks.push(Check::CleartidWoke);
     }
+    // An empty mount namespace has no /proc for the child to read its status, cgroup or
+    // namespace links in.
+    let empty_mntns = f & CLONE_EMPTY_MNTNS != 0;
     // Pids.
     let layout = pid_ns_layout(case, k, env);
     if let Some(&inner) = k.set_tid.first() {
@@ -286,7 +289,7 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     } else if layout.child_ns_without_reaper {
         checks.push(Check::ChildPid(1));
     }
-    if !k.set_tid.is_empty() || layout.child_level > env.payload_level {
+    if !empty_mntns && (!k.set_tid.is_empty() || layout.child_level > env.payload_level) {
         let levels = (layout.child_level - env.payload_level + 1) as usize;
         let nspid = (0..levels)
             .map(|from_outer| {
@@ -299,9 +302,7 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     if !k.set_tid.is_empty() && layout.child_level == layout.caller_level {
         checks.push(Check::Returned(k.set_tid[0]));
     }
-    // An empty mount namespace has no /proc for the child to read its links in: the caller
-    // reads them instead, when the case asks.
-    let empty_mntns = f & CLONE_EMPTY_MNTNS != 0;
+    // The caller reads an empty mount namespace's mounts instead, when the case asks.
     if empty_mntns && case.behavior.read_child_mounts {
         checks.push(Check::MountNsEmpty);
     }
@@ -372,11 +373,13 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     if f & CLONE_INTO_CGROUP != 0 {
         // cgroup_post_fork() roots a new cgroup namespace at the cgroup the child lands in:
         // with CLONE_NEWCGROUP the child sees itself at "/" (a path ending in "/" is only that).
-        checks.push(Check::ChildCgroupEndsWith(if f & CLONE_NEWCGROUP != 0 {
-            String::new()
-        } else {
-            cgroup_dir_name(&case.id)
-        }));
+        if !empty_mntns {
+            checks.push(Check::ChildCgroupEndsWith(if f & CLONE_NEWCGROUP != 0 {
+                String::new()
+            } else {
+                cgroup_dir_name(&case.id)
+            }));
+        }
         if case.behavior.read_cgroup_procs {
             checks.push(Check::CgroupProcsListChild);
         }
