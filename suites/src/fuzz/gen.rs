@@ -338,15 +338,7 @@ impl Generator {
         let flags = self.flags(false);
         let (stack, stack_size) = self.stack();
         let size = self.size();
-        let levels: u32 = steps
-            .iter()
-            .map(|s| match s {
-                Step::NestPidNs { levels } => *levels,
-                Step::UnsharePidNs => 1,
-                _ => 0,
-            })
-            .sum::<u32>()
-            + u32::from(flags & CLONE_NEWPID != 0);
+        let levels = child_levels(steps, flags);
         let cgroup = if flags & CLONE_INTO_CGROUP != 0 || self.chance(3) {
             self.cgroup(steps)
         } else {
@@ -467,18 +459,7 @@ impl Generator {
                     c.size = self.size();
                     c.tail = self.tail(c.size);
                 }
-                7 => {
-                    let levels = steps
-                        .iter()
-                        .map(|s| match s {
-                            Step::NestPidNs { levels } => *levels,
-                            Step::UnsharePidNs => 1,
-                            _ => 0,
-                        })
-                        .sum::<u32>()
-                        + u32::from(c.flags & CLONE_NEWPID != 0);
-                    c.set_tid = self.set_tid(levels);
-                }
+                7 => c.set_tid = self.set_tid(child_levels(steps, c.flags)),
                 8 => {
                     steps.retain(|s| *s != Step::Cgroup);
                     c.cgroup = self.cgroup(steps);
@@ -532,6 +513,20 @@ impl Generator {
     pub(crate) fn draw_below(&mut self, n: u64) -> u64 {
         self.below(n)
     }
+}
+
+/// How many pid namespace levels below the payload's the child of a call with these setup
+/// steps and flags lands: the depth a full set_tid vector has, less one.
+fn child_levels(steps: &[Step], flags: u64) -> u32 {
+    steps
+        .iter()
+        .map(|s| match s {
+            Step::NestPidNs { levels } => *levels,
+            Step::UnsharePidNs => 1,
+            _ => 0,
+        })
+        .sum::<u32>()
+        + u32::from(flags & CLONE_NEWPID != 0)
 }
 
 /// Exit signals the caller cannot block: SIGKILL and SIGSTOP end or stop it, and 32 and
