@@ -22,22 +22,30 @@ fn fuzz(args: &[&str]) -> (i32, Value, String) {
     (out.status.code().unwrap_or(-1), report, stderr)
 }
 
+/// A seed-42 native campaign against a model with one wrong rule (set_tid copied before the
+/// exit_signal check).
+const MUTANT_CAMPAIGN: [&str; 8] = [
+    "--seed",
+    "42",
+    "--cases",
+    "3000",
+    "--shrink-time",
+    "50",
+    "--model-mutant",
+    "set-tid-copied-first",
+];
+
 #[test]
 fn a_wrong_model_rule_is_found_and_shrunk_within_a_minute() {
     let start = Instant::now();
-    let (code, report, stderr) = fuzz(&[
-        "--seed",
-        "42",
-        "--cases",
-        "3000",
-        "--shrink-time",
-        "50",
-        "--model-mutant",
-        "set-tid-copied-first",
-        // The second kernel's boot is not part of finding and shrinking.
-        "--second-kernel",
-        "none",
-    ]);
+    let (code, report, stderr) = fuzz(
+        &[
+            MUTANT_CAMPAIGN.as_slice(),
+            // The second kernel's boot is not part of finding and shrinking.
+            &["--second-kernel", "none"],
+        ]
+        .concat(),
+    );
     let took = start.elapsed();
     assert_eq!(code, 1, "a divergence exits 1\n{stderr}");
     let divs = report["divergences"].as_array().unwrap();
@@ -155,19 +163,8 @@ fn bad_options_are_usage_errors() {
 fn a_divergence_is_reported_in_ktap_with_its_classification() {
     use cloneabi_runners::kernels::{self, Cache, Release};
     let out = Command::new(env!("CARGO_BIN_EXE_cloneabi"))
-        .args([
-            "fuzz",
-            "--format",
-            "ktap",
-            "--seed",
-            "42",
-            "--cases",
-            "3000",
-            "--shrink-time",
-            "50",
-            "--model-mutant",
-            "set-tid-copied-first",
-        ])
+        .args(["fuzz", "--format", "ktap"])
+        .args(MUTANT_CAMPAIGN)
         .output()
         .expect("cloneabi runs");
     let text = String::from_utf8_lossy(&out.stdout);
