@@ -5,6 +5,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 #[path = "../protocol/wire.rs"]
+#[allow(dead_code)]
 mod wire;
 
 /// Flags for every arch. `-static`: the payload runs as a guest's /init and under

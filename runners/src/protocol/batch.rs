@@ -1,6 +1,7 @@
 //! Encoding of a batch (docs/PROTOCOL.md, "Batch").
 
-use super::{crc32, BATCH_MAGIC, PROTOCOL_VERSION};
+use super::wire::{self, behavior, blob, call, disposition, op, placement, size, target};
+use super::{crc32, same_names, BATCH_MAGIC, PROTOCOL_VERSION};
 use cloneabi_arch::{Arch, Sysno};
 use cloneabi_suites::program::{
     Blob, CallKind, Disposition, Placement, Program, SetupOp, SizeArg, Target,
@@ -8,7 +9,7 @@ use cloneabi_suites::program::{
 
 /// The syscall table every batch carries, in wire order (index = position). The child
 /// side of the payload issues these numbers and nothing else.
-pub const SYSCALL_TABLE: [Sysno; 18] = [
+pub const SYSCALL_TABLE: [Sysno; wire::SYSCALLS.len()] = [
     Sysno::Clone3,
     Sysno::Clone,
     Sysno::Exit,
@@ -28,6 +29,19 @@ pub const SYSCALL_TABLE: [Sysno; 18] = [
     Sysno::Prctl,
     Sysno::PidfdOpen,
 ];
+
+const _: () = {
+    let mut names = [""; SYSCALL_TABLE.len()];
+    let mut i = 0;
+    while i < names.len() {
+        names[i] = SYSCALL_TABLE[i].name();
+        i += 1;
+    }
+    assert!(
+        same_names(&names, &wire::SYSCALLS),
+        "SYSCALL_TABLE and wire::SYSCALLS list different syscalls"
+    );
+};
 
 /// A cgroup2 hierarchy the payload mounts (option bit 3).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -59,12 +73,14 @@ pub struct BatchOptions {
 impl BatchOptions {
     /// The `options` word.
     pub fn bits(&self) -> u32 {
-        (self.write_twice as u32)
-            | (self.power_off as u32) << 1
-            | (self.mount_proc as u32) << 2
-            | (self.cgroup.is_some() as u32) << 3
-            | (self.bare as u32) << 4
-            | (self.kmsg_noise as u32) << 5
+        use wire::option;
+        let bit = |on: bool, b: u32| if on { b } else { 0 };
+        bit(self.write_twice, option::TWICE)
+            | bit(self.power_off, option::POWEROFF)
+            | bit(self.mount_proc, option::PROC)
+            | bit(self.cgroup.is_some(), option::CGROUP)
+            | bit(self.bare, option::BARE)
+            | bit(self.kmsg_noise, option::NOISE)
     }
 }
 
@@ -86,19 +102,42 @@ fn put_bytes(out: &mut Vec<u8>, b: &[u8]) {
 }
 
 fn target_code(t: Target) -> u8 {
-    match t {
-        Target::StackBase => 0,
-        Target::PidfdSlot => 1,
-        Target::ChildTidSlot => 2,
-        Target::ParentTidSlot => 3,
-        Target::TlsArea => 4,
-        Target::SetTidArray => 5,
-        Target::UnmappedPage => 6,
-        Target::PidMax => 7,
-        Target::CgroupFd => 8,
-        Target::DirFd => 9,
-        Target::PageSize => 10,
-    }
+    let code = match t {
+        Target::StackBase => target::STACK_BASE,
+        Target::PidfdSlot => target::PIDFD_SLOT,
+        Target::ChildTidSlot => target::CHILD_TID_SLOT,
+        Target::ParentTidSlot => target::PARENT_TID_SLOT,
+        Target::TlsArea => target::TLS_AREA,
+        Target::SetTidArray => target::SET_TID_ARRAY,
+        Target::UnmappedPage => target::UNMAPPED_PAGE,
+        Target::PidMax => target::PID_MAX,
+        Target::CgroupFd => target::CGROUP_FD,
+        Target::DirFd => target::DIR_FD,
+        Target::PageSize => target::PAGE_SIZE,
+    };
+    code as u8
+}
+
+/// The `behavior` word of a program.
+fn behavior_bits(p: &Program) -> u32 {
+    let b = &p.behavior;
+    let bit = |on: bool, v: u32| if on { v } else { 0 };
+    bit(b.child_holds, behavior::CHILD_HOLDS)
+        | bit(b.pidfd_signal, behavior::PIDFD_SIGNAL)
+        | bit(b.cleartid_waiter, behavior::CLEARTID_WAITER)
+        | bit(b.read_cgroup_procs, behavior::READ_CGROUP_PROCS)
+        | bit(b.no_reap, behavior::NO_REAP)
+        | bit(p.observe.nspid, behavior::OBSERVE_NSPID)
+        | bit(p.observe.cgroup, behavior::OBSERVE_CGROUP)
+        | bit(p.own_process, behavior::OWN_PROCESS)
+        | bit(p.setup_reusable, behavior::SETUP_REUSABLE)
+        | bit(p.observe.dispositions, behavior::OBSERVE_DISPOSITIONS)
+        | bit(b.follow_exit, behavior::FOLLOW_EXIT)
+        | bit(b.close_pidfd, behavior::CLOSE_PIDFD)
+        | bit(b.read_child_mounts, behavior::READ_CHILD_MOUNTS)
+        | bit(p.observe.no_new_privs, behavior::OBSERVE_NNP)
+        | bit(b.caller_exits, behavior::CALLER_EXITS)
+        | bit(b.child_thread, behavior::CHILD_THREAD)
 }
 
 /// The wire bytes of one case (without its length prefix).
@@ -108,45 +147,26 @@ pub fn encode_case(case_index: u32, p: &Program) -> Vec<u8> {
     put_u32(
         &mut out,
         match p.call {
-            CallKind::Clone3 => 1,
-            CallKind::LegacyClone => 2,
+            CallKind::Clone3 => call::CLONE3,
+            CallKind::LegacyClone => call::LEGACY_CLONE,
         },
     );
     put_u32(&mut out, p.syscall_nr);
     let (mode, value) = match p.size {
-        SizeArg::Literal(v) => (0u32, v),
-        SizeArg::PageSizePlus(d) => (1u32, d as u64),
+        SizeArg::Literal(v) => (size::LITERAL, v),
+        SizeArg::PageSizePlus(d) => (size::PAGE_SIZE_PLUS, d as u64),
     };
     put_u32(&mut out, mode);
     put_u64(&mut out, value);
     let (placement, arg) = match p.placement {
-        Placement::Normal => (0u32, 0u32),
-        Placement::Null => (1, 0),
-        Placement::Unmapped => (2, 0),
-        Placement::GuardAfter { mapped } => (3, mapped),
+        Placement::Normal => (placement::NORMAL, 0),
+        Placement::Null => (placement::NULL, 0),
+        Placement::Unmapped => (placement::UNMAPPED, 0),
+        Placement::GuardAfter { mapped } => (placement::GUARD_AFTER, mapped),
     };
     put_u32(&mut out, placement);
     put_u32(&mut out, arg);
-    let b = &p.behavior;
-    put_u32(
-        &mut out,
-        (b.child_holds as u32)
-            | (b.pidfd_signal as u32) << 1
-            | (b.cleartid_waiter as u32) << 2
-            | (b.read_cgroup_procs as u32) << 3
-            | (b.no_reap as u32) << 4
-            | (p.observe.nspid as u32) << 5
-            | (p.observe.cgroup as u32) << 6
-            | (p.own_process as u32) << 7
-            | (p.setup_reusable as u32) << 8
-            | (p.observe.dispositions as u32) << 9
-            | (b.follow_exit as u32) << 10
-            | (b.close_pidfd as u32) << 11
-            | (b.read_child_mounts as u32) << 12
-            | (p.observe.no_new_privs as u32) << 13
-            | (b.caller_exits as u32) << 14
-            | (b.child_thread as u32) << 15,
-    );
+    put_u32(&mut out, behavior_bits(p));
     put_u32(&mut out, p.stack_len);
     put_u32(&mut out, p.timeout_ms);
     put_u32(&mut out, p.label.len() as u32);
@@ -158,8 +178,8 @@ pub fn encode_case(case_index: u32, p: &Program) -> Vec<u8> {
         put_u8(
             &mut out,
             match f.blob {
-                Blob::Args => 0,
-                Blob::SetTid => 1,
+                Blob::Args => blob::ARGS as u8,
+                Blob::SetTid => blob::SET_TID as u8,
             },
         );
         put_u8(&mut out, f.width);
@@ -172,46 +192,46 @@ pub fn encode_case(case_index: u32, p: &Program) -> Vec<u8> {
     for op in &p.setup {
         match op {
             SetupOp::Unshare { flags } => {
-                put_u32(&mut out, 1);
+                put_u32(&mut out, op::UNSHARE);
                 put_u64(&mut out, *flags);
             }
-            SetupOp::ForkInto => put_u32(&mut out, 2),
+            SetupOp::ForkInto => put_u32(&mut out, op::FORK_INTO),
             SetupOp::Capset {
                 effective,
                 permitted,
                 inheritable,
             } => {
-                put_u32(&mut out, 3);
+                put_u32(&mut out, op::CAPSET);
                 put_u64(&mut out, *effective);
                 put_u64(&mut out, *permitted);
                 put_u64(&mut out, *inheritable);
             }
             SetupOp::Sigaction { signo, disposition } => {
-                put_u32(&mut out, 4);
+                put_u32(&mut out, op::SIGACTION);
                 put_u32(&mut out, *signo);
                 put_u32(
                     &mut out,
                     match disposition {
-                        Disposition::Default => 0,
-                        Disposition::Ignore => 1,
-                        Disposition::Handler => 2,
+                        Disposition::Default => disposition::DEFAULT,
+                        Disposition::Ignore => disposition::IGNORE,
+                        Disposition::Handler => disposition::HANDLER,
                     },
                 );
             }
             SetupOp::CgroupMkdir { name } => {
-                put_u32(&mut out, 5);
+                put_u32(&mut out, op::CGROUP_MKDIR);
                 put_bytes(&mut out, name.as_bytes());
             }
             SetupOp::CgroupWrite { path, content } => {
-                put_u32(&mut out, 6);
+                put_u32(&mut out, op::CGROUP_WRITE);
                 put_bytes(&mut out, path.as_bytes());
                 put_bytes(&mut out, content.as_bytes());
             }
             SetupOp::OpenDir { path } => {
-                put_u32(&mut out, 7);
+                put_u32(&mut out, op::OPEN_DIR);
                 put_bytes(&mut out, path.as_bytes());
             }
-            SetupOp::AutoreapInto => put_u32(&mut out, 8),
+            SetupOp::AutoreapInto => put_u32(&mut out, op::AUTOREAP_INTO),
         }
     }
     out

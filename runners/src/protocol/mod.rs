@@ -22,6 +22,34 @@ pub const BATCH_MAGIC: &[u8; 8] = {
     &[m[0], m[1], m[2], m[3], m[4], m[5], m[6], m[7]]
 };
 
+/// Whether two lists of names are the same, in the same order (usable in constants).
+pub(crate) const fn same_names(a: &[&str], b: &[&str]) -> bool {
+    if a.len() != b.len() {
+        return false;
+    }
+    let mut i = 0;
+    while i < a.len() {
+        let (x, y) = (a[i].as_bytes(), b[i].as_bytes());
+        if x.len() != y.len() {
+            return false;
+        }
+        let mut j = 0;
+        while j < x.len() {
+            if x[j] != y[j] {
+                return false;
+            }
+            j += 1;
+        }
+        i += 1;
+    }
+    true
+}
+
+const _: () = assert!(
+    same_names(&wire::NAMESPACES, &cloneabi_suites::observation::NS_NAMES),
+    "the payload's namespace order (wire::NAMESPACES) differs from the observation's NS_NAMES"
+);
+
 /// IEEE CRC-32 (zlib/PNG), as the payload computes it.
 pub fn crc32(bytes: &[u8]) -> u32 {
     crc32fast::hash(bytes)

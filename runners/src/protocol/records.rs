@@ -34,6 +34,7 @@
 //! E  u32 number of cases run
 //! ```
 
+use super::wire::{end, record};
 use super::{crc32, RECORD_MARKER};
 use cloneabi_suites::observation::{
     ChildEnd, ChildMounts, ChildReport, EnvReport, Observation, PidfdExit, ReceivedSignal, Slot,
@@ -87,12 +88,13 @@ impl FrameBody for RecordBody {
 impl RecordBody {
     /// The record type letter.
     pub fn type_char(&self) -> char {
-        match self {
-            RecordBody::Env(_) => 'H',
-            RecordBody::Observation(_) => 'O',
-            RecordBody::Log(_) => 'L',
-            RecordBody::End { .. } => 'E',
-        }
+        let code = match self {
+            RecordBody::Env(_) => record::ENV,
+            RecordBody::Observation(_) => record::OBSERVATION,
+            RecordBody::Log(_) => record::LOG,
+            RecordBody::End { .. } => record::END,
+        };
+        char::from_u32(code).expect("record type codes are ASCII")
     }
 
     /// The body bytes as the payload writes them.
@@ -110,18 +112,18 @@ impl RecordBody {
     /// Decodes a body of record type `kind`.
     pub fn decode(kind: char, bytes: &[u8]) -> Result<RecordBody, String> {
         let mut r = Reader { b: bytes, at: 0 };
-        let body = match kind {
-            'H' => RecordBody::Env(decode_env(&mut r)?),
-            'O' => RecordBody::Observation(Box::new(decode_observation(&mut r)?)),
-            'L' => {
+        let body = match u32::from(kind) {
+            record::ENV => RecordBody::Env(decode_env(&mut r)?),
+            record::OBSERVATION => RecordBody::Observation(Box::new(decode_observation(&mut r)?)),
+            record::LOG => {
                 return String::from_utf8(bytes.to_vec())
                     .map(RecordBody::Log)
                     .map_err(|_| "log record is not UTF-8".to_string())
             }
-            'E' => RecordBody::End {
+            record::END => RecordBody::End {
                 cases_run: r.u32()?,
             },
-            other => return Err(format!("unknown record type {other:?}")),
+            _ => return Err(format!("unknown record type {kind:?}")),
         };
         if r.at != bytes.len() {
             return Err(format!(
@@ -575,13 +577,13 @@ fn encode_observation(w: &mut Writer, o: &Observation) {
     }
     w.i32(o.caller_pid);
     let (kind, value) = match o.child_end {
-        None => (0, 0),
-        Some(ChildEnd::NotReaped) => (1, 0),
-        Some(ChildEnd::Exited(s)) => (2, s),
-        Some(ChildEnd::Killed(s)) => (3, s),
-        Some(ChildEnd::TimedOut) => (4, 0),
+        None => (end::NONE, 0),
+        Some(ChildEnd::NotReaped) => (end::NOT_REAPED, 0),
+        Some(ChildEnd::Exited(s)) => (end::EXITED, s),
+        Some(ChildEnd::Killed(s)) => (end::KILLED, s),
+        Some(ChildEnd::TimedOut) => (end::TIMED_OUT, 0),
     };
-    w.u8(kind);
+    w.u8(kind as u8);
     w.i32(value);
     w.i32(o.exit_signal);
     w.u8(o.pidfd_send_ret.is_some() as u8);
@@ -657,12 +659,12 @@ fn decode_observation(r: &mut Reader) -> Result<Observation, String> {
     let caller_pid = r.i32()?;
     let kind = r.u8()?;
     let value = r.i32()?;
-    let child_end = match kind {
-        0 => None,
-        1 => Some(ChildEnd::NotReaped),
-        2 => Some(ChildEnd::Exited(value)),
-        3 => Some(ChildEnd::Killed(value)),
-        4 => Some(ChildEnd::TimedOut),
+    let child_end = match u32::from(kind) {
+        end::NONE => None,
+        end::NOT_REAPED => Some(ChildEnd::NotReaped),
+        end::EXITED => Some(ChildEnd::Exited(value)),
+        end::KILLED => Some(ChildEnd::Killed(value)),
+        end::TIMED_OUT => Some(ChildEnd::TimedOut),
         k => return Err(format!("child end kind {k}")),
     };
     let exit_signal = r.i32()?;
