@@ -180,6 +180,25 @@ impl CloneArgs {
             self.cgroup,
         ]
     }
+
+    /// The struct from its members' values in [`FIELDS`] order.
+    pub fn from_values(v: [u64; 11]) -> CloneArgs {
+        let [flags, pidfd, child_tid, parent_tid, exit_signal, stack, stack_size, tls, set_tid, set_tid_size, cgroup] =
+            v;
+        CloneArgs {
+            flags,
+            pidfd,
+            child_tid,
+            parent_tid,
+            exit_signal,
+            stack,
+            stack_size,
+            tls,
+            set_tid,
+            set_tid_size,
+            cgroup,
+        }
+    }
 }
 
 /// What fills the bytes past the end of the known struct when the requested size is larger.

@@ -1,6 +1,7 @@
 //! Logical cases: what a case asks of the kernel, independent of any architecture.
 
-use crate::program::{Behavior, Disposition};
+use crate::program::{Behavior, Disposition, Target};
+pub use crate::program::{Placement, SizeArg};
 use serde::Serialize;
 
 /// The concern a case belongs to; the first component of its id.
@@ -149,31 +150,114 @@ pub struct Clone3Call {
     pub tls: Ptr,
     pub set_tid: SetTidSpec,
     pub cgroup: CgroupSpec,
-    pub size: SizeSpec,
-    pub args_at: ArgsAt,
+    pub size: SizeArg,
+    pub args_at: Placement,
     /// A u64 written past the known struct (for sizes beyond it): (offset, value).
     pub tail: Option<(usize, u64)>,
 }
 
-/// clone3's `size` argument.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum SizeSpec {
-    Bytes(u64),
-    PageSizePlus(i64),
+/// What [`Ptr::SlotPlus4G`] and [`SetTidSpec::PidsPlus4G`] add to an address.
+pub const ABOVE_4G: i64 = 1 << 32;
+
+/// One `struct clone_args` member as the caller's buffer holds it: the one reading of a
+/// [`Clone3Call`] that both the model (`model::args`) and the lowering start from.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Member {
+    /// A value the case fixes.
+    Fixed(u64),
+    /// An address or descriptor the payload writes at run time: `target`'s value plus
+    /// `addend`. Never zero.
+    RunTime { target: Target, addend: i64 },
 }
 
-/// Where the struct lives.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum ArgsAt {
-    Normal,
-    Null,
-    Unmapped,
-    /// The first `mapped` bytes are readable; the rest lies in an unmapped page.
-    GuardAfter {
-        mapped: u32,
-    },
+impl Member {
+    /// The member as far as the model can know it before the run: a run-time value only
+    /// as a non-zero stand-in (3 for a descriptor, 1 for an address).
+    pub fn model_word(self) -> u64 {
+        match self {
+            Member::Fixed(v) => v,
+            Member::RunTime {
+                target: Target::CgroupFd | Target::DirFd,
+                ..
+            } => 3,
+            Member::RunTime { .. } => 1,
+        }
+    }
+}
+
+impl Ptr {
+    /// The member a pointer argument becomes.
+    pub fn member(self) -> Member {
+        let run_time = |target, addend| Member::RunTime { target, addend };
+        match self {
+            Ptr::Null => Member::Fixed(0),
+            Ptr::Literal(v) => Member::Fixed(v),
+            Ptr::Slot(s) => run_time(s.target(), 0),
+            Ptr::TlsArea(off) => run_time(Target::TlsArea, off as i64),
+            Ptr::Unmapped => run_time(Target::UnmappedPage, 0),
+            // The payload adds in 64 bits, so the sum keeps bit 32 on a 32-bit payload too.
+            Ptr::SlotPlus4G(s) => run_time(s.target(), ABOVE_4G),
+        }
+    }
+}
+
+impl SlotKind {
+    /// The payload's address of the slot.
+    pub fn target(self) -> Target {
+        match self {
+            SlotKind::Pidfd => Target::PidfdSlot,
+            SlotKind::ChildTid => Target::ChildTidSlot,
+            SlotKind::ParentTid => Target::ParentTidSlot,
+        }
+    }
+}
+
+impl StackSpec {
+    /// The member a stack becomes (clone3's `stack`: the region's base plus its offset).
+    pub fn member(self) -> Member {
+        match self {
+            StackSpec::None => Member::Fixed(0),
+            StackSpec::Literal(v) => Member::Fixed(v),
+            StackSpec::Region { offset, .. } => Member::RunTime {
+                target: Target::StackBase,
+                addend: offset as i64,
+            },
+        }
+    }
+}
+
+impl Clone3Call {
+    /// The 11 members in `clone_args` order.
+    pub fn members(&self) -> [Member; 11] {
+        use Member::Fixed;
+        let run_time = |target, addend| Member::RunTime { target, addend };
+        let (set_tid, set_tid_size) = match &self.set_tid {
+            SetTidSpec::Null { size } => (Fixed(0), *size),
+            SetTidSpec::Unmapped { size } => (run_time(Target::UnmappedPage, 0), *size),
+            SetTidSpec::Filled { len, .. } => (run_time(Target::SetTidArray, 0), u64::from(*len)),
+            SetTidSpec::Literal { addr, size } => (Fixed(*addr), *size),
+            SetTidSpec::Pids(p) => (run_time(Target::SetTidArray, 0), p.len() as u64),
+            SetTidSpec::PidsPlus4G(p) => (run_time(Target::SetTidArray, ABOVE_4G), p.len() as u64),
+        };
+        let cgroup = match self.cgroup {
+            CgroupSpec::Fd(fd) => Fixed(fd),
+            CgroupSpec::Created => run_time(Target::CgroupFd, 0),
+            CgroupSpec::NonCgroupDir => run_time(Target::DirFd, 0),
+        };
+        [
+            Fixed(self.flags),
+            self.pidfd.member(),
+            self.child_tid.member(),
+            self.parent_tid.member(),
+            Fixed(self.exit_signal),
+            self.stack.member(),
+            Fixed(self.stack_size),
+            self.tls.member(),
+            set_tid,
+            Fixed(set_tid_size),
+            cgroup,
+        ]
+    }
 }
 
 impl Default for Clone3Call {
@@ -190,8 +274,8 @@ impl Default for Clone3Call {
             tls: Ptr::Null,
             set_tid: SetTidSpec::Null { size: 0 },
             cgroup: CgroupSpec::Fd(0),
-            size: SizeSpec::Bytes(88),
-            args_at: ArgsAt::Normal,
+            size: SizeArg::Literal(88),
+            args_at: Placement::Normal,
             tail: None,
         }
     }

@@ -3,47 +3,22 @@
 //! byte order, the legacy clone() argument order.
 
 use crate::case::{
-    ArgsAt, Call, Case, CgroupSpec, Clone3Call, LegacyCall, PidValue, Ptr, SetTidSpec, SizeSpec,
-    SlotKind, StackSpec, Step,
+    Call, Case, CgroupSpec, Clone3Call, LegacyCall, Member, PidValue, Placement, SetTidSpec,
+    SizeArg, StackSpec, Step,
 };
 use crate::flags::{
     CLONE_AUTOREAP, CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CLONE_NEWPID, CLONE_NNP, CLONE_SIGHAND,
     CLONE_VM,
 };
 use crate::model::checks::cgroup_dir_name;
-use crate::program::{
-    Blob, CallKind, Fixup, Observe, Placement, Program, SetupOp, SizeArg, Target,
-};
+use crate::program::{Blob, CallKind, Fixup, Observe, Program, SetupOp, Target};
+use cloneabi_arch::abi::Endian;
 use cloneabi_arch::abi::LegacyCloneArg;
 use cloneabi_arch::clone_args::{self, CloneArgs, Tail, SIZE_LATEST};
 use cloneabi_arch::{Arch, Sysno};
 
 /// Per-case timeout. Generous: TCG guests run the deepest pid-vector cases slowly.
 pub const CASE_TIMEOUT_MS: u32 = 20_000;
-
-/// What [`Ptr::SlotPlus4G`] and [`SetTidSpec::PidsPlus4G`] add to an address.
-const ABOVE_4G: i64 = 1 << 32;
-
-fn slot_target(s: SlotKind) -> Target {
-    match s {
-        SlotKind::Pidfd => Target::PidfdSlot,
-        SlotKind::ChildTid => Target::ChildTidSlot,
-        SlotKind::ParentTid => Target::ParentTidSlot,
-    }
-}
-
-/// A pointer argument: its literal value and, when the payload supplies it, a fix-up.
-fn pointer(p: Ptr) -> (u64, Option<(Target, i64)>) {
-    match p {
-        Ptr::Null => (0, None),
-        Ptr::Literal(v) => (v, None),
-        Ptr::Slot(s) => (0, Some((slot_target(s), 0))),
-        Ptr::TlsArea(off) => (0, Some((Target::TlsArea, off as i64))),
-        Ptr::Unmapped => (0, Some((Target::UnmappedPage, 0))),
-        // The payload adds in 64 bits, so the sum keeps bit 32 on a 32-bit payload too.
-        Ptr::SlotPlus4G(s) => (0, Some((slot_target(s), ABOVE_4G))),
-    }
-}
 
 struct Builder {
     fixups: Vec<Fixup>,
@@ -62,14 +37,23 @@ impl Builder {
         });
     }
 
-    fn stack(&mut self, s: StackSpec) -> (u64, Option<(Target, i64)>) {
-        match s {
-            StackSpec::None => (0, None),
-            StackSpec::Literal(v) => (v, None),
-            StackSpec::Region { len, offset } => {
-                self.stack_len = len;
-                (0, Some((Target::StackBase, offset as i64)))
+    /// Writes a member at `offset` of the args blob: a fixed value as it is, a run-time
+    /// one as zero plus its fix-up, where the blob holds it.
+    fn member(&mut self, blob: &mut [u8], offset: usize, m: Member, endian: Endian) {
+        match m {
+            Member::Fixed(v) => clone_args::put_u64(blob, offset, v, endian),
+            Member::RunTime { target, addend } => {
+                if offset + 8 <= blob.len() {
+                    self.fix(Blob::Args, offset, 8, target, addend);
+                }
             }
+        }
+    }
+
+    /// The stack region the payload maps for `s`, if any.
+    fn stack_region(&mut self, s: StackSpec) {
+        if let StackSpec::Region { len, .. } = s {
+            self.stack_len = len;
         }
     }
 }
@@ -188,22 +172,12 @@ pub fn lower(case: &Case, arch: Arch) -> Program {
     let (call, syscall, args, size, placement, set_tid) = match &case.call {
         Call::Clone3(c) => {
             let (args, set_tid) = lower_clone3(c, arch, &mut b);
-            let size = match c.size {
-                SizeSpec::Bytes(n) => SizeArg::Literal(n),
-                SizeSpec::PageSizePlus(k) => SizeArg::PageSizePlus(k),
-            };
-            let placement = match c.args_at {
-                ArgsAt::Normal => Placement::Normal,
-                ArgsAt::Null => Placement::Null,
-                ArgsAt::Unmapped => Placement::Unmapped,
-                ArgsAt::GuardAfter { mapped } => Placement::GuardAfter { mapped },
-            };
             (
                 CallKind::Clone3,
                 Sysno::Clone3,
                 args,
-                size,
-                placement,
+                c.size,
+                c.args_at,
                 set_tid,
             )
         }
@@ -242,43 +216,15 @@ pub fn lower(case: &Case, arch: Arch) -> Program {
 
 fn lower_clone3(c: &Clone3Call, arch: Arch, b: &mut Builder) -> (Vec<u8>, Vec<u8>) {
     let endian = arch.abi().endian;
-    let mut fix_at: Vec<(usize, Target, i64)> = Vec::new();
-    let mut ptr_field = |name: &str, p: Ptr| {
-        let (v, fix) = pointer(p);
-        if let Some((t, a)) = fix {
-            fix_at.push((clone_args::field(name).expect("known member").offset, t, a));
-        }
-        v
-    };
-    let pidfd = ptr_field("pidfd", c.pidfd);
-    let child_tid = ptr_field("child_tid", c.child_tid);
-    let parent_tid = ptr_field("parent_tid", c.parent_tid);
-    let tls = ptr_field("tls", c.tls);
-    let (stack, stack_fix) = b.stack(c.stack);
-    if let Some((t, a)) = stack_fix {
-        fix_at.push((
-            clone_args::field("stack").expect("known member").offset,
-            t,
-            a,
-        ));
-    }
-    let set_tid_off = clone_args::field("set_tid").expect("known member").offset;
+    b.stack_region(c.stack);
     let mut set_tid_blob = Vec::new();
-    let (set_tid, set_tid_size) = match &c.set_tid {
-        SetTidSpec::Null { size } => (0, *size),
-        SetTidSpec::Unmapped { size } => {
-            fix_at.push((set_tid_off, Target::UnmappedPage, 0));
-            (0, *size)
-        }
+    match &c.set_tid {
         SetTidSpec::Filled { value, len } => {
             set_tid_blob = vec![0u8; *len as usize * 4];
             for i in 0..*len as usize {
                 clone_args::put_i32(&mut set_tid_blob, i * 4, *value, endian);
             }
-            fix_at.push((set_tid_off, Target::SetTidArray, 0));
-            (0, u64::from(*len))
         }
-        SetTidSpec::Literal { addr, size } => (*addr, *size),
         SetTidSpec::Pids(pids) | SetTidSpec::PidsPlus4G(pids) => {
             set_tid_blob = vec![0u8; pids.len() * 4];
             for (i, p) in pids.iter().enumerate() {
@@ -291,40 +237,17 @@ fn lower_clone3(c: &Clone3Call, arch: Arch, b: &mut Builder) -> (Vec<u8>, Vec<u8
                     }
                 }
             }
-            let addend = match &c.set_tid {
-                SetTidSpec::PidsPlus4G(_) => ABOVE_4G,
-                _ => 0,
-            };
-            fix_at.push((set_tid_off, Target::SetTidArray, addend));
-            (0, pids.len() as u64)
         }
-    };
-    let cgroup_off = clone_args::field("cgroup").expect("known member").offset;
-    let cgroup = match c.cgroup {
-        CgroupSpec::Fd(fd) => fd,
-        CgroupSpec::Created => {
-            fix_at.push((cgroup_off, Target::CgroupFd, 0));
-            0
-        }
-        CgroupSpec::NonCgroupDir => {
-            b.setup.push(SetupOp::OpenDir { path: "/".into() });
-            fix_at.push((cgroup_off, Target::DirFd, 0));
-            0
-        }
-    };
-    let args = CloneArgs {
-        flags: c.flags,
-        pidfd,
-        child_tid,
-        parent_tid,
-        exit_signal: c.exit_signal,
-        stack,
-        stack_size: c.stack_size,
-        tls,
-        set_tid,
-        set_tid_size,
-        cgroup,
-    };
+        SetTidSpec::Null { .. } | SetTidSpec::Unmapped { .. } | SetTidSpec::Literal { .. } => {}
+    }
+    if c.cgroup == CgroupSpec::NonCgroupDir {
+        b.setup.push(SetupOp::OpenDir { path: "/".into() });
+    }
+    let members = c.members();
+    let fixed = members.map(|m| match m {
+        Member::Fixed(v) => v,
+        Member::RunTime { .. } => 0,
+    });
     let tail = c
         .tail
         .map_or(Tail::Zero, |(offset, value)| Tail::U64At { offset, value });
@@ -332,18 +255,18 @@ fn lower_clone3(c: &Clone3Call, arch: Arch, b: &mut Builder) -> (Vec<u8>, Vec<u8
     // bytes beyond it (huge sizes are only ever passed with a NULL pointer), and always the
     // tail value when it lies inside the passed size.
     let len = match (c.args_at, c.size) {
-        (ArgsAt::Null | ArgsAt::Unmapped, _) => 0,
-        (_, SizeSpec::Bytes(n)) => {
+        (Placement::Null | Placement::Unmapped, _) => 0,
+        (_, SizeArg::Literal(n)) => {
             let n = n as usize;
             let tail_end = c.tail.map_or(0, |(o, _)| o + 8).min(n);
             n.clamp(SIZE_LATEST, SIZE_LATEST + 64).max(tail_end)
         }
-        (_, SizeSpec::PageSizePlus(_)) => SIZE_LATEST,
+        (_, SizeArg::PageSizePlus(_)) => SIZE_LATEST,
     };
-    let blob = clone_args::encode(&args, endian, len, tail);
-    for (offset, target, addend) in fix_at {
-        if offset + 8 <= blob.len() {
-            b.fix(Blob::Args, offset, 8, target, addend);
+    let mut blob = clone_args::encode(&CloneArgs::from_values(fixed), endian, len, tail);
+    for (field, m) in clone_args::FIELDS.iter().zip(members) {
+        if let Member::RunTime { .. } = m {
+            b.member(&mut blob, field.offset, m, endian);
         }
     }
     (blob, set_tid_blob)
@@ -352,19 +275,16 @@ fn lower_clone3(c: &Clone3Call, arch: Arch, b: &mut Builder) -> (Vec<u8>, Vec<u8
 fn lower_legacy(l: &LegacyCall, arch: Arch, b: &mut Builder) -> Vec<u8> {
     let abi = arch.abi();
     let mut blob = vec![0u8; 40];
-    let (stack, stack_fix) = b.stack(l.stack);
+    b.stack_region(l.stack);
     for (pos, arg) in abi.legacy_clone.order().iter().enumerate() {
-        let (value, fix) = match arg {
-            LegacyCloneArg::Flags => (l.flags, None),
-            LegacyCloneArg::Stack => (stack, stack_fix),
-            LegacyCloneArg::ParentTid => pointer(l.parent_tid),
-            LegacyCloneArg::ChildTid => pointer(l.child_tid),
-            LegacyCloneArg::Tls => pointer(l.tls),
+        let m = match arg {
+            LegacyCloneArg::Flags => Member::Fixed(l.flags),
+            LegacyCloneArg::Stack => l.stack.member(),
+            LegacyCloneArg::ParentTid => l.parent_tid.member(),
+            LegacyCloneArg::ChildTid => l.child_tid.member(),
+            LegacyCloneArg::Tls => l.tls.member(),
         };
-        clone_args::put_u64(&mut blob, pos * 8, value, abi.endian);
-        if let Some((t, a)) = fix {
-            b.fix(Blob::Args, pos * 8, 8, t, a);
-        }
+        b.member(&mut blob, pos * 8, m, abi.endian);
     }
     blob
 }

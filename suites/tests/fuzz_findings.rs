@@ -3,7 +3,7 @@
 
 use cloneabi_arch::{Arch, KernelVersion};
 use cloneabi_suites::case::{
-    Call, Case, CgroupSpec, Clone3Call, Concern, LegacyCall, PidValue, Ptr, SetTidSpec, SizeSpec,
+    Call, Case, CgroupSpec, Clone3Call, Concern, LegacyCall, PidValue, Ptr, SetTidSpec, SizeArg,
     SlotKind, StackSpec, Step,
 };
 use cloneabi_suites::flags::*;
@@ -54,14 +54,14 @@ fn a_size_that_cuts_set_tid_size_keeps_its_first_bytes() {
     // on a big-endian one.
     let c = case(vec![], Behavior::default(), |c| {
         c.set_tid = SetTidSpec::Pids(vec![PidValue::PidMaxMinus(100)]);
-        c.size = SizeSpec::Bytes(73);
+        c.size = SizeArg::Literal(73);
     });
     assert_eq!(predict(&c, &env(Arch::X86_64)).outcome(), "ok");
     assert_eq!(predict(&c, &env(Arch::S390x)).outcome(), "EINVAL");
     let c = case(vec![], Behavior::default(), |c| {
         c.flags = CLONE_INTO_CGROUP;
         c.cgroup = CgroupSpec::Fd(1000);
-        c.size = SizeSpec::Bytes(81);
+        c.size = SizeArg::Literal(81);
     });
     // CLONE_INTO_CGROUP needs a VER2 struct whatever the descriptor.
     assert_eq!(predict(&c, &env(Arch::X86_64)).outcome(), "EINVAL");
@@ -226,16 +226,16 @@ fn the_tail_scan_reads_the_tails_bytes_in_the_targets_order() {
     // byte 89, and 256's only non-zero byte is byte 89 on a little-endian target (EFAULT
     // reading the next word), byte 94 on a big-endian one (the same).
     let c = case(vec![], Behavior::default(), |c| {
-        c.size = SizeSpec::Bytes(96);
-        c.args_at = cloneabi_suites::case::ArgsAt::GuardAfter { mapped: 89 };
+        c.size = SizeArg::Literal(96);
+        c.args_at = cloneabi_suites::case::Placement::GuardAfter { mapped: 89 };
         c.tail = Some((88, 256));
     });
     assert_eq!(predict(&c, &env(Arch::X86_64)).outcome(), "EFAULT");
     assert_eq!(predict(&c, &env(Arch::S390x)).outcome(), "EFAULT");
     // 1 << 56: byte 95 on little-endian (EFAULT first), byte 88 on big-endian (E2BIG).
     let c = case(vec![], Behavior::default(), |c| {
-        c.size = SizeSpec::Bytes(96);
-        c.args_at = cloneabi_suites::case::ArgsAt::GuardAfter { mapped: 89 };
+        c.size = SizeArg::Literal(96);
+        c.args_at = cloneabi_suites::case::Placement::GuardAfter { mapped: 89 };
         c.tail = Some((88, 1 << 56));
     });
     assert_eq!(predict(&c, &env(Arch::X86_64)).outcome(), "EFAULT");

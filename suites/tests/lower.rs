@@ -3,7 +3,10 @@
 
 use cloneabi_arch::abi::LegacyCloneArg;
 use cloneabi_arch::{Arch, Endian, Sysno};
-use cloneabi_suites::catalog::case_by_id;
+use cloneabi_arch::clone_args::FIELDS;
+use cloneabi_suites::case::{Call, Member};
+use cloneabi_suites::catalog::{all_cases, case_by_id};
+use cloneabi_suites::fuzz::Generator;
 use cloneabi_suites::lower::lower;
 use cloneabi_suites::program::{Blob, CallKind, Target};
 use libtest_mimic::{Arguments, Trial};
@@ -198,6 +201,54 @@ fn above_4g_pointers_are_fixup_addends(arch: Arch) {
     assert_eq!(addend("stack.region_above_4g", Target::StackBase), want);
 }
 
+/// The payload's struct holds exactly the members the model reads (`Clone3Call::members`):
+/// each fixed one at its offset in the target's byte order, each run-time one as zero with
+/// one fix-up of its target and addend. Over the catalog and a fixed-seed generated stream.
+fn the_payload_gets_the_members_the_model_reads(arch: Arch) {
+    let endian = arch.abi().endian;
+    let mut generator = Generator::new(11);
+    let cases = all_cases()
+        .into_iter()
+        .chain((0..2000).map(|_| generator.case()));
+    let mut checked = 0;
+    for case in cases {
+        let Call::Clone3(call) = &case.call else {
+            continue;
+        };
+        let p = lower(&case, arch);
+        for (field, member) in FIELDS.iter().zip(call.members()) {
+            if field.offset + 8 > p.args.len() {
+                continue;
+            }
+            let fixups: Vec<_> = p
+                .fixups
+                .iter()
+                .filter(|f| f.blob == Blob::Args && f.offset as usize == field.offset)
+                .collect();
+            let at = u64_at(&p.args, field.offset, endian);
+            match member {
+                Member::Fixed(v) => {
+                    assert_eq!(at, v, "{}: {}", case.id, field.name);
+                    assert!(fixups.is_empty(), "{}: {} fixed up", case.id, field.name);
+                }
+                Member::RunTime { target, addend } => {
+                    assert_eq!(at, 0, "{}: {}", case.id, field.name);
+                    assert_eq!(fixups.len(), 1, "{}: {}", case.id, field.name);
+                    assert_eq!(
+                        (fixups[0].target, fixups[0].addend, fixups[0].width),
+                        (target, addend, 8),
+                        "{}: {}",
+                        case.id,
+                        field.name
+                    );
+                }
+            }
+            checked += 1;
+        }
+    }
+    assert!(checked > 10_000, "only {checked} members checked");
+}
+
 /// A per-ABI test: its name and body.
 type AbiTest = (&'static str, fn(Arch));
 
@@ -222,7 +273,11 @@ fn main() {
     ];
     for arch in Arch::ALL {
         let t = arch.triple();
-        let per_abi: [AbiTest; 3] = [
+        let per_abi: [AbiTest; 4] = [
+            (
+                "the_payload_gets_the_members_the_model_reads",
+                the_payload_gets_the_members_the_model_reads,
+            ),
             (
                 "clone3_struct_is_in_target_byte_order",
                 clone3_struct_is_in_target_byte_order,

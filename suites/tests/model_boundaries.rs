@@ -6,8 +6,8 @@
 
 use cloneabi_arch::{Arch, KernelVersion};
 use cloneabi_suites::case::{
-    ArgsAt, Call, Case, CgroupSpec, Clone3Call, Concern, LegacyCall, PidValue, Ptr, Scope,
-    SetTidSpec, SizeSpec, SlotKind, StackSpec, Step,
+    Call, Case, CgroupSpec, Clone3Call, Concern, LegacyCall, PidValue, Placement, Ptr, Scope,
+    SetTidSpec, SizeArg, SlotKind, StackSpec, Step,
 };
 use cloneabi_suites::flags::*;
 use cloneabi_suites::model::{predict, Check, Expectation, ModelEnv, PID_MAX_LIMIT};
@@ -49,7 +49,7 @@ fn call(f: impl FnOnce(&mut Clone3Call)) -> Clone3Call {
 }
 
 fn sized(size: u64) -> Clone3Call {
-    call(|c| c.size = SizeSpec::Bytes(size))
+    call(|c| c.size = SizeArg::Literal(size))
 }
 
 #[test]
@@ -65,7 +65,7 @@ fn size_against_page_size_and_ver0() {
     ] {
         assert_eq!(on(V6_1, vec![], sized(size)), want, "size {size}");
     }
-    let page = |k: i64| call(|c| c.size = SizeSpec::PageSizePlus(k));
+    let page = |k: i64| call(|c| c.size = SizeArg::PageSizePlus(k));
     assert_eq!(on(V6_1, vec![], page(0)), "ok");
     assert_eq!(on(V6_1, vec![], page(1)), "E2BIG");
     // The runtime page size decides, not the ABI's default.
@@ -82,7 +82,7 @@ fn bytes_past_the_kernels_struct() {
     // 6.1 knows 88 bytes: a non-zero byte at 88 counts once the size reaches past it.
     let tail = |size: u64, off: usize, v: u64| {
         call(|c| {
-            c.size = SizeSpec::Bytes(size);
+            c.size = SizeArg::Literal(size);
             c.tail = Some((off, v));
         })
     };
@@ -99,7 +99,7 @@ fn bytes_past_the_kernels_struct() {
     // 5.6 knows 80 bytes: the cgroup member is past it.
     let cg = |size: u64, fd: u64| {
         call(|c| {
-            c.size = SizeSpec::Bytes(size);
+            c.size = SizeArg::Literal(size);
             c.cgroup = CgroupSpec::Fd(fd);
         })
     };
@@ -111,7 +111,7 @@ fn bytes_past_the_kernels_struct() {
     // there: 5.4 knows 64 bytes, and a size of 80 stops right where the cgroup member starts.
     let created = |size: u64| {
         call(|c| {
-            c.size = SizeSpec::Bytes(size);
+            c.size = SizeArg::Literal(size);
             c.cgroup = CgroupSpec::Created;
         })
     };
@@ -127,8 +127,8 @@ fn struct_next_to_an_unmapped_page() {
             V6_1,
             vec![],
             call(|c| {
-                c.size = SizeSpec::Bytes(size);
-                c.args_at = ArgsAt::GuardAfter { mapped };
+                c.size = SizeArg::Literal(size);
+                c.args_at = Placement::GuardAfter { mapped };
             }),
         )
     };
@@ -149,14 +149,14 @@ fn struct_next_to_an_unmapped_page() {
         V6_1,
         vec![],
         call(|c| {
-            c.size = SizeSpec::Bytes(101);
-            c.args_at = ArgsAt::GuardAfter { mapped: 100 };
+            c.size = SizeArg::Literal(101);
+            c.args_at = Placement::GuardAfter { mapped: 100 };
             c.tail = Some((96, 1));
         }),
     );
     assert_eq!(e2big, "E2BIG");
     assert_eq!(
-        on(V6_1, vec![], call(|c| c.args_at = ArgsAt::Null)),
+        on(V6_1, vec![], call(|c| c.args_at = Placement::Null)),
         "EFAULT"
     );
 }
@@ -225,7 +225,7 @@ fn into_cgroup_against_int_max_and_ver2() {
         call(|c| {
             c.flags = CLONE_INTO_CGROUP;
             c.cgroup = CgroupSpec::Fd(fd);
-            c.size = SizeSpec::Bytes(size);
+            c.size = SizeArg::Literal(size);
         })
     };
     // cgroup > INT_MAX or usize < CLONE_ARGS_SIZE_VER2 (88) is EINVAL; a descriptor that is
@@ -701,7 +701,7 @@ fn a_size_that_cuts_a_member_keeps_the_bytes_before_the_cut() {
             V6_1,
             vec![],
             call(|c| {
-                c.size = SizeSpec::Bytes(73);
+                c.size = SizeArg::Literal(73);
                 c.set_tid = SetTidSpec::Null { size };
             }),
         )
@@ -720,7 +720,7 @@ fn a_size_that_cuts_a_member_keeps_the_bytes_before_the_cut() {
         V6_1,
         vec![],
         call(|c| {
-            c.size = SizeSpec::Bytes(73);
+            c.size = SizeArg::Literal(73);
             c.set_tid = SetTidSpec::Literal {
                 addr: 0x1000,
                 size: 0x101,

@@ -1,7 +1,7 @@
 //! CLONE_INTO_CGROUP (5.7).
 
 use super::case;
-use crate::case::{Case, CgroupSpec, Concern::Cgroup, SizeSpec, Step};
+use crate::case::{Case, CgroupSpec, Concern::Cgroup, SizeArg, Step};
 use crate::flags::CLONE_INTO_CGROUP;
 
 pub(super) fn cases() -> Vec<Case> {
@@ -42,7 +42,7 @@ pub(super) fn cases() -> Vec<Case> {
         .clone3(|c| {
             c.flags = CLONE_INTO_CGROUP;
             c.cgroup = CgroupSpec::Fd(3);
-            c.size = SizeSpec::Bytes(80);
+            c.size = SizeArg::Literal(80);
         }),
         case(
             Cgroup,
@@ -62,7 +62,7 @@ pub(super) fn cases() -> Vec<Case> {
         .clone3(|c| {
             c.flags = CLONE_INTO_CGROUP;
             c.cgroup = CgroupSpec::Created;
-            c.size = SizeSpec::Bytes(96);
+            c.size = SizeArg::Literal(96);
         }),
     ]
 }

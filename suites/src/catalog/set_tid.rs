@@ -242,7 +242,7 @@ pub(super) fn cases() -> Vec<Case> {
         )
         .clone3(|c| {
             c.set_tid = pids(vec![lit(-1)]);
-            c.size = crate::case::SizeSpec::Bytes(64);
+            c.size = crate::case::SizeArg::Literal(64);
         }),
         case(
             SetTid,

@@ -43,7 +43,7 @@ pub(super) fn cases() -> Vec<Case> {
         .step(signal(SIGUSR1, Disposition::Handler))
         .clone3(|c| {
             c.flags = CLONE_CLEAR_SIGHAND;
-            c.size = crate::case::SizeSpec::Bytes(64);
+            c.size = crate::case::SizeArg::Literal(64);
         }),
     ]
 }

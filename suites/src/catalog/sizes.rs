@@ -1,11 +1,11 @@
 //! The `size` argument and the struct's extensibility (copy_struct_from_user).
 
 use super::case;
-use crate::case::{ArgsAt, Case, Concern::Sizes, SizeSpec};
+use crate::case::{Case, Concern::Sizes, Placement, SizeArg};
 use crate::flags::{CLONE_NEWPID, SIGCHLD};
 
 pub(super) fn cases() -> Vec<Case> {
-    let bytes = |n: u64| SizeSpec::Bytes(n);
+    let bytes = |n: u64| SizeArg::Literal(n);
     vec![
         case(Sizes, "zero", "size 0 is below VER0")
             .origin("LTP clone302")
@@ -79,10 +79,10 @@ pub(super) fn cases() -> Vec<Case> {
         )
         .clone3(|c| c.cgroup = crate::case::CgroupSpec::Fd(7)),
         case(Sizes, "page", "exactly PAGE_SIZE with a zero tail")
-            .clone3(|c| c.size = SizeSpec::PageSizePlus(0)),
+            .clone3(|c| c.size = SizeArg::PageSizePlus(0)),
         case(Sizes, "page_plus_8", "more than PAGE_SIZE is E2BIG")
             .origin("selftests clone3.c #13")
-            .clone3(|c| c.size = SizeSpec::PageSizePlus(8)),
+            .clone3(|c| c.size = SizeArg::PageSizePlus(8)),
         case(
             Sizes,
             "tail_into_unmapped_page",
@@ -91,7 +91,7 @@ pub(super) fn cases() -> Vec<Case> {
         .origin("LTP clone302")
         .clone3(|c| {
             c.size = bytes(89);
-            c.args_at = ArgsAt::GuardAfter { mapped: 88 };
+            c.args_at = Placement::GuardAfter { mapped: 88 };
         }),
         case(
             Sizes,
@@ -101,7 +101,7 @@ pub(super) fn cases() -> Vec<Case> {
         .clone3(|c| {
             c.size = bytes(104);
             c.tail = Some((88, 1));
-            c.args_at = ArgsAt::GuardAfter { mapped: 96 };
+            c.args_at = Placement::GuardAfter { mapped: 96 };
         }),
         case(
             Sizes,
@@ -110,20 +110,20 @@ pub(super) fn cases() -> Vec<Case> {
         )
         .clone3(|c| {
             c.size = bytes(88);
-            c.args_at = ArgsAt::GuardAfter { mapped: 80 };
+            c.args_at = Placement::GuardAfter { mapped: 80 };
         }),
         case(Sizes, "args_null", "NULL args")
             .origin("LTP clone302")
-            .clone3(|c| c.args_at = ArgsAt::Null),
+            .clone3(|c| c.args_at = Placement::Null),
         case(Sizes, "args_unmapped", "args on an unmapped page")
-            .clone3(|c| c.args_at = ArgsAt::Unmapped),
+            .clone3(|c| c.args_at = Placement::Unmapped),
         case(
             Sizes,
             "args_null.huge_size",
             "E2BIG wins over a NULL pointer",
         )
         .clone3(|c| {
-            c.args_at = ArgsAt::Null;
+            c.args_at = Placement::Null;
             c.size = bytes(1 << 20);
         }),
         case(
@@ -132,7 +132,7 @@ pub(super) fn cases() -> Vec<Case> {
             "EINVAL for the size wins over a NULL pointer",
         )
         .clone3(|c| {
-            c.args_at = ArgsAt::Null;
+            c.args_at = Placement::Null;
             c.size = bytes(0);
         }),
         case(Sizes, "newpid.ver0", "VER0 in a new pid namespace")
@@ -169,7 +169,7 @@ pub(super) fn cases() -> Vec<Case> {
         .origin("selftests clone3.c #17")
         .clone3(|c| {
             c.flags = CLONE_NEWPID;
-            c.size = SizeSpec::PageSizePlus(8);
+            c.size = SizeArg::PageSizePlus(8);
             c.exit_signal = SIGCHLD;
         }),
     ]

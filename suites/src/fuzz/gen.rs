@@ -8,8 +8,8 @@
 //! safely and the model can judge (the same function bounds the shrinker's candidates).
 
 use crate::case::{
-    ArgsAt, Call, Case, CgroupSpec, Clone3Call, Concern, LegacyCall, PidValue, Ptr, Scope,
-    SetTidSpec, SizeSpec, SlotKind, StackSpec, Step,
+    Call, Case, CgroupSpec, Clone3Call, Concern, LegacyCall, PidValue, Placement, Ptr, Scope,
+    SetTidSpec, SizeArg, SlotKind, StackSpec, Step,
 };
 use crate::catalog::STACK_LEN;
 use crate::flags::*;
@@ -206,21 +206,21 @@ impl Generator {
         }
     }
 
-    fn size(&mut self) -> SizeSpec {
+    fn size(&mut self) -> SizeArg {
         match self.below(100) {
-            0..=59 => SizeSpec::Bytes(88),
-            60..=79 => SizeSpec::Bytes(self.pick(&[64, 72, 80, 96, 104, 152, 160, 256])),
+            0..=59 => SizeArg::Literal(88),
+            60..=79 => SizeArg::Literal(self.pick(&[64, 72, 80, 96, 104, 152, 160, 256])),
             80..=87 => {
                 let base = self.pick(&[64u64, 80, 88]);
-                SizeSpec::Bytes(base + self.below(3) - 1)
+                SizeArg::Literal(base + self.below(3) - 1)
             }
-            88..=94 => SizeSpec::PageSizePlus(self.pick(&[-8, -1, 0, 1, 8])),
-            _ => SizeSpec::Bytes(self.pick(&[0, 1, 63, 0x1_0000, 1 << 32, u64::MAX])),
+            88..=94 => SizeArg::PageSizePlus(self.pick(&[-8, -1, 0, 1, 8])),
+            _ => SizeArg::Literal(self.pick(&[0, 1, 63, 0x1_0000, 1 << 32, u64::MAX])),
         }
     }
 
-    fn tail(&mut self, size: SizeSpec) -> Option<(usize, u64)> {
-        let SizeSpec::Bytes(n) = size else {
+    fn tail(&mut self, size: SizeArg) -> Option<(usize, u64)> {
+        let SizeArg::Literal(n) = size else {
             return None;
         };
         if n <= 88 || n > 256 || self.chance(50) {
@@ -234,12 +234,12 @@ impl Generator {
         Some((offset, value))
     }
 
-    fn args_at(&mut self) -> ArgsAt {
+    fn args_at(&mut self) -> Placement {
         match self.below(100) {
-            0..=86 => ArgsAt::Normal,
-            87..=88 => ArgsAt::Null,
-            89..=91 => ArgsAt::Unmapped,
-            _ => ArgsAt::GuardAfter {
+            0..=86 => Placement::Normal,
+            87..=88 => Placement::Null,
+            89..=91 => Placement::Unmapped,
+            _ => Placement::GuardAfter {
                 mapped: self.pick(&[0, 8, 63, 64, 80, 87, 88, 89, 96, 104]),
             },
         }
@@ -634,9 +634,9 @@ pub fn sanitize(mut case: Case) -> Case {
             }
             // A size that cuts through the set_tid pointer passes a truncated address neither
             // the model nor the lowering describes; a tail is written whole inside the size.
-            if let SizeSpec::Bytes(n) = c.size {
+            if let SizeArg::Literal(n) = c.size {
                 if (65..72).contains(&n) && !matches!(c.set_tid, SetTidSpec::Null { .. }) {
-                    c.size = SizeSpec::Bytes(64);
+                    c.size = SizeArg::Literal(64);
                 }
                 if c.tail.is_some_and(|(off, _)| off as u64 + 8 > n) {
                     c.tail = None;

@@ -1,7 +1,7 @@
 //! A case as Rust source in the catalog's style, ready to paste into `suites/src/catalog/`.
 
 use crate::case::{
-    ArgsAt, Call, Case, CgroupSpec, Clone3Call, Concern, PidValue, Ptr, SetTidSpec, SizeSpec,
+    Call, Case, CgroupSpec, Clone3Call, Concern, PidValue, Placement, Ptr, SetTidSpec, SizeArg,
     StackSpec, Step,
 };
 use crate::flags::names_of;
@@ -188,8 +188,8 @@ pub fn catalog_entry(case: &Case, name: &str, summary: &str) -> String {
                 lines.push(format!(
                     "c.size = {};",
                     match c.size {
-                        SizeSpec::Bytes(b) => format!("SizeSpec::Bytes({})", num(b)),
-                        SizeSpec::PageSizePlus(k) => format!("SizeSpec::PageSizePlus({k})"),
+                        SizeArg::Literal(b) => format!("SizeArg::Literal({})", num(b)),
+                        SizeArg::PageSizePlus(k) => format!("SizeArg::PageSizePlus({k})"),
                     }
                 ));
             }
@@ -197,11 +197,11 @@ pub fn catalog_entry(case: &Case, name: &str, summary: &str) -> String {
                 lines.push(format!(
                     "c.args_at = {};",
                     match c.args_at {
-                        ArgsAt::Normal => "ArgsAt::Normal".into(),
-                        ArgsAt::Null => "ArgsAt::Null".into(),
-                        ArgsAt::Unmapped => "ArgsAt::Unmapped".into(),
-                        ArgsAt::GuardAfter { mapped } =>
-                            format!("ArgsAt::GuardAfter {{ mapped: {mapped} }}"),
+                        Placement::Normal => "Placement::Normal".into(),
+                        Placement::Null => "Placement::Null".into(),
+                        Placement::Unmapped => "Placement::Unmapped".into(),
+                        Placement::GuardAfter { mapped } =>
+                            format!("Placement::GuardAfter {{ mapped: {mapped} }}"),
                     }
                 ));
             }

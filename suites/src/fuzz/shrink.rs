@@ -4,7 +4,7 @@
 
 use super::{sanitize, Executor, Outcome};
 use crate::case::{
-    ArgsAt, Call, Case, CgroupSpec, Clone3Call, LegacyCall, PidValue, Ptr, SetTidSpec, SizeSpec,
+    Call, Case, CgroupSpec, Clone3Call, LegacyCall, PidValue, Placement, Ptr, SetTidSpec, SizeArg,
     SlotKind, StackSpec, Step,
 };
 use crate::catalog::{chosen_pid, STACK_LEN};
@@ -91,17 +91,17 @@ fn clone3_candidates(c: &Clone3Call) -> Vec<Clone3Call> {
         }
     }
     match c.size {
-        SizeSpec::Bytes(b) => {
+        SizeArg::Literal(b) => {
             for v in smaller(b) {
-                with(&|n| n.size = SizeSpec::Bytes(v));
+                with(&|n| n.size = SizeArg::Literal(v));
             }
         }
-        SizeSpec::PageSizePlus(k) if k != 0 => with(&|n| n.size = SizeSpec::PageSizePlus(0)),
-        SizeSpec::PageSizePlus(_) => {}
+        SizeArg::PageSizePlus(k) if k != 0 => with(&|n| n.size = SizeArg::PageSizePlus(0)),
+        SizeArg::PageSizePlus(_) => {}
     }
-    if let ArgsAt::GuardAfter { mapped } = c.args_at {
+    if let Placement::GuardAfter { mapped } = c.args_at {
         for v in smaller(u64::from(mapped)) {
-            with(&|n| n.args_at = ArgsAt::GuardAfter { mapped: v as u32 });
+            with(&|n| n.args_at = Placement::GuardAfter { mapped: v as u32 });
         }
     }
     if let CgroupSpec::Fd(fd) = c.cgroup {

@@ -2,7 +2,9 @@
 //! pidfd/parent_tid check of `kernel_clone()`.
 
 use super::{fail, gates, ModelEnv, Stage};
-use crate::case::{ArgsAt, CgroupSpec, Clone3Call, PidValue, Ptr, SetTidSpec, SizeSpec, StackSpec};
+use crate::case::{
+    CgroupSpec, Clone3Call, Member, PidValue, Placement, Ptr, SetTidSpec, SizeArg, StackSpec,
+};
 use crate::errno::{E2BIG, EFAULT, EINVAL};
 use crate::flags::*;
 use cloneabi_arch::abi::Endian;
@@ -41,61 +43,15 @@ pub(crate) fn resolve_pid(value: PidValue, env: &ModelEnv) -> i64 {
     }
 }
 
-fn ptr_word(p: Ptr) -> u64 {
-    match p {
-        Ptr::Null => 0,
-        Ptr::Literal(v) => v,
-        // Payload addresses are never zero.
-        Ptr::Slot(_) | Ptr::TlsArea(_) | Ptr::Unmapped | Ptr::SlotPlus4G(_) => 1,
-    }
-}
-
-/// The 11 members as the caller's memory holds them (pointer members: zero or not).
+/// The 11 members as the model knows them before the run.
 fn words(call: &Clone3Call) -> [u64; 11] {
-    let (set_tid, set_tid_size) = match &call.set_tid {
-        SetTidSpec::Null { size } => (0, *size),
-        SetTidSpec::Pids(p) | SetTidSpec::PidsPlus4G(p) => (1, p.len() as u64),
-        SetTidSpec::Literal { addr, size } => (*addr, *size),
-        SetTidSpec::Filled { len, .. } => (1, u64::from(*len)),
-        SetTidSpec::Unmapped { size } => (1, *size),
-    };
-    let stack = match call.stack {
-        StackSpec::None => 0,
-        StackSpec::Region { .. } => 1,
-        StackSpec::Literal(v) => v,
-    };
-    let cgroup = match call.cgroup {
-        CgroupSpec::Fd(fd) => fd,
-        CgroupSpec::Created | CgroupSpec::NonCgroupDir => 3,
-    };
-    [
-        call.flags,
-        ptr_word(call.pidfd),
-        ptr_word(call.child_tid),
-        ptr_word(call.parent_tid),
-        call.exit_signal,
-        stack,
-        call.stack_size,
-        ptr_word(call.tls),
-        set_tid,
-        set_tid_size,
-        cgroup,
-    ]
+    call.members().map(Member::model_word)
 }
 
 /// Which members hold an address or descriptor the payload fills in at run time (their
 /// word here is a non-zero stand-in, so any of their bytes may be the non-zero one).
 fn run_time_values(call: &Clone3Call) -> [bool; 11] {
-    let addr = |p: Ptr| matches!(p, Ptr::Slot(_) | Ptr::TlsArea(_) | Ptr::Unmapped);
-    let mut r = [false; 11];
-    r[1] = addr(call.pidfd);
-    r[2] = addr(call.child_tid);
-    r[3] = addr(call.parent_tid);
-    r[5] = matches!(call.stack, StackSpec::Region { .. });
-    r[7] = addr(call.tls);
-    r[8] = !matches!(call.set_tid, SetTidSpec::Null { .. });
-    r[10] = matches!(call.cgroup, CgroupSpec::Created | CgroupSpec::NonCgroupDir);
-    r
+    call.members().map(|m| matches!(m, Member::RunTime { .. }))
 }
 
 /// Whether a byte range of the caller's buffer holds a non-zero byte: byte by byte, in the
@@ -134,8 +90,8 @@ fn nonzero_in(call: &Clone3Call, from: u64, to: u64, endian: Endian) -> bool {
 /// Stages A, B and C. On success, the kernel's view of the arguments.
 pub(crate) fn clone3_entry(call: &Clone3Call, env: &ModelEnv) -> Result<KernelArgs, (i32, String)> {
     let usize_ = match call.size {
-        SizeSpec::Bytes(b) => b,
-        SizeSpec::PageSizePlus(k) => env.page_size.saturating_add_signed(k),
+        SizeArg::Literal(b) => b,
+        SizeArg::PageSizePlus(k) => env.page_size.saturating_add_signed(k),
     };
     // A1, A2.
     if usize_ > env.page_size {
@@ -147,11 +103,11 @@ pub(crate) fn clone3_entry(call: &Clone3Call, env: &ModelEnv) -> Result<KernelAr
     // A3, A4: copy_struct_from_user() scans the tail first, then copies.
     let ksize = SizeVersion::newest_known_by(env.kernel).bytes() as u64;
     let (readable, misalign) = match call.args_at {
-        ArgsAt::Normal => (u64::MAX, 0),
-        ArgsAt::Null | ArgsAt::Unmapped => (0, 0),
+        Placement::Normal => (u64::MAX, 0),
+        Placement::Null | Placement::Unmapped => (0, 0),
         // The struct ends `mapped` bytes into it at a page boundary, so its start lies
         // `mapped` bytes below an aligned address.
-        ArgsAt::GuardAfter { mapped } => (u64::from(mapped), u64::from(mapped) % 8),
+        Placement::GuardAfter { mapped } => (u64::from(mapped), u64::from(mapped) % 8),
     };
     if usize_ > ksize {
         tail_is_zero(
