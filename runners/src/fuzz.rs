@@ -54,21 +54,91 @@ impl Executor for NativeExecutor {
     }
 }
 
-/// Batches run in a guest: one boot per batch.
+/// Batches run in a guest: one boot per batch, and one more each time the guest breaks
+/// (a panic, a hang, QEMU dying) while a case runs.
 pub struct GuestExecutor<'a> {
     pub arch: Arch,
     pub kernel: GuestKernel<'a>,
     pub timeout: Duration,
     pub last: Option<Run>,
+    /// The breaks booted past since [`Executor::take_breaks`] last took them.
+    pub breaks: Vec<String>,
 }
+
+/// At most this many boots after a break within one batch: a kernel that breaks on every
+/// case is reported, not booted for each of them.
+pub const MAX_REBOOTS: u32 = 16;
 
 impl Executor for GuestExecutor<'_> {
     fn run(&mut self, cases: &[Case]) -> Result<Vec<Outcome>, String> {
-        let run = run_qemu_system(cases, self.arch, &self.kernel, self.timeout)
-            .map_err(|e| e.to_string())?;
-        let out = outcomes(&run);
-        self.last = Some(run);
+        let (arch, timeout) = (self.arch, self.timeout);
+        let kernel = &self.kernel;
+        let (out, last, breaks) = run_rebooting(cases, MAX_REBOOTS, |rest| {
+            run_qemu_system(rest, arch, kernel, timeout).map_err(|e| e.to_string())
+        })?;
+        self.last = last;
+        self.breaks.extend(breaks);
         Ok(out)
+    }
+
+    fn take_breaks(&mut self) -> Vec<String> {
+        std::mem::take(&mut self.breaks)
+    }
+}
+
+/// Where a broken run stopped: the first case it has no observation for, when the run
+/// itself broke after the payload started (its environment arrived). The payload runs the
+/// cases in order, so that is the case the guest broke in.
+fn broken_at(run: &Run) -> Option<usize> {
+    run.error.as_ref()?;
+    run.env.as_ref()?;
+    run.results.iter().position(|r| r.is_lost())
+}
+
+/// Runs `cases` through `boot` (one guest boot per call). When a boot breaks while a case
+/// runs, that case keeps its ERROR with the console excerpt and the boot's failure, and the
+/// cases after it go to a new boot, at most `max_reboots` times; an interrupt stops the
+/// reboots. Returns every case's outcome in order, the last run, and each break booted
+/// past (`<case id>: <what broke>`).
+pub fn run_rebooting(
+    cases: &[Case],
+    max_reboots: u32,
+    mut boot: impl FnMut(&[Case]) -> Result<Run, String>,
+) -> Result<(Vec<Outcome>, Option<Run>, Vec<String>), String> {
+    let mut out = Vec::with_capacity(cases.len());
+    let mut rest = cases;
+    let mut breaks = Vec::new();
+    loop {
+        let reboots = breaks.len() as u32;
+        let run = boot(rest)?;
+        let mut outs = outcomes(&run);
+        let at = broken_at(&run)
+            .filter(|_| reboots < max_reboots && crate::interrupt::requested().is_none());
+        let Some(at) = at else {
+            out.extend(outs);
+            return Ok((out, Some(run), breaks));
+        };
+        let failure = run.error.as_deref().unwrap_or_default();
+        if let Some(o) = outs.get_mut(at) {
+            o.reason = format!(
+                "lost: the guest broke while this case ran ({failure}); the cases after it ran \
+                 in a new boot"
+            );
+        }
+        out.extend(outs.drain(..=at));
+        rest = &rest[at + 1..];
+        if rest.is_empty() {
+            // Nothing is left to boot for: the run's own error says what broke.
+            return Ok((out, Some(run), breaks));
+        }
+        breaks.push(format!("{}: {failure}", run.results[at].case));
+        eprintln!(
+            "cloneabi: the {} guest broke in case {} ({failure}); booting again for the {} \
+             cases after it",
+            run.arch,
+            run.results[at].case,
+            rest.len()
+        );
     }
 }
 
@@ -144,6 +214,135 @@ pub fn second_kernel(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use cloneabi_report::model::{CaseResult, KernelInfo};
+    use cloneabi_suites::observation::EnvReport;
+    use cloneabi_suites::verdict::Verdict;
+
+    /// A run of `cases` that broke at `broke_at` (None: ran to its end).
+    fn fake_run(cases: &[Case], broke_at: Option<usize>) -> Run {
+        let results = cases
+            .iter()
+            .enumerate()
+            .map(|(i, c)| {
+                let lost = broke_at.is_some_and(|b| i >= b);
+                CaseResult {
+                    case: c.id.clone(),
+                    arch: Arch::X86_64,
+                    runner: RunnerKind::QemuSystem,
+                    kernel: "6.1".into(),
+                    verdict: if lost { Verdict::Error } else { Verdict::Pass },
+                    expected: String::new(),
+                    observed: String::new(),
+                    reason: if lost {
+                        "lost: no observation arrived for this case".into()
+                    } else {
+                        String::new()
+                    },
+                    duration_us: 0,
+                    expected_outcome: String::new(),
+                    observed_outcome: String::new(),
+                    observation: None,
+                    log: lost.then(|| "Kernel panic - not syncing".into()),
+                }
+            })
+            .collect();
+        Run {
+            arch: Arch::X86_64,
+            runner: RunnerKind::QemuSystem,
+            kernel: KernelInfo::default(),
+            qemu: None,
+            payload_build_id: String::new(),
+            env: Some(EnvReport::default()),
+            findings: Vec::new(),
+            error: broke_at.map(|_| "the kernel reported 'panic' during the run".into()),
+            console_excerpt: None,
+            wall_time_ms: 0,
+            results,
+        }
+    }
+
+    fn cases(n: usize) -> Vec<Case> {
+        let template = cloneabi_suites::catalog::all_cases().remove(0);
+        (0..n)
+            .map(|i| Case {
+                id: format!("fuzz.0.{i}"),
+                ..template.clone()
+            })
+            .collect()
+    }
+
+    #[test]
+    fn a_guest_that_breaks_in_a_case_is_booted_again_for_the_cases_after_it() {
+        let all = cases(10);
+        // The first boot breaks in case 3, the second in its own case 2 (case 6 overall).
+        let mut boots: Vec<Vec<String>> = Vec::new();
+        let (out, last, breaks) = run_rebooting(&all, 16, |rest| {
+            boots.push(rest.iter().map(|c| c.id.clone()).collect());
+            Ok(fake_run(rest, [Some(3), Some(2), None][boots.len() - 1]))
+        })
+        .unwrap();
+        assert_eq!(
+            breaks,
+            [
+                "fuzz.0.3: the kernel reported 'panic' during the run",
+                "fuzz.0.6: the kernel reported 'panic' during the run"
+            ]
+        );
+        assert!(last.unwrap().error.is_none());
+        assert_eq!(boots[1].first().map(String::as_str), Some("fuzz.0.4"));
+        assert_eq!(boots[2].first().map(String::as_str), Some("fuzz.0.7"));
+        assert_eq!(out.len(), 10);
+        let errors: Vec<usize> = (0..10)
+            .filter(|i| out[*i].verdict == Verdict::Error)
+            .collect();
+        assert_eq!(errors, [3, 6]);
+        for i in errors {
+            assert!(
+                out[i].reason.contains("broke while this case ran"),
+                "{}",
+                out[i].reason
+            );
+            assert!(out[i].reason.contains("'panic'"), "{}", out[i].reason);
+            assert!(out[i]
+                .log
+                .as_deref()
+                .is_some_and(|l| l.contains("Kernel panic")));
+        }
+    }
+
+    #[test]
+    fn reboots_stop_at_the_limit_and_leave_the_rest_lost() {
+        let all = cases(6);
+        let mut n = 0;
+        let (out, last, breaks) = run_rebooting(&all, 2, |rest| {
+            n += 1;
+            Ok(fake_run(rest, Some(0)))
+        })
+        .unwrap();
+        assert_eq!((n, breaks.len()), (3, 2));
+        assert!(last.unwrap().error.is_some());
+        assert_eq!(out.len(), 6);
+        assert!(out.iter().all(|o| o.verdict == Verdict::Error));
+        assert!(
+            out[3].reason.starts_with("lost: no observation"),
+            "{}",
+            out[3].reason
+        );
+    }
+
+    #[test]
+    fn a_run_that_broke_before_the_payload_started_is_not_booted_again() {
+        let all = cases(3);
+        let mut n = 0;
+        let (out, _, breaks) = run_rebooting(&all, 16, |rest| {
+            n += 1;
+            let mut run = fake_run(rest, Some(0));
+            run.env = None;
+            Ok(run)
+        })
+        .unwrap();
+        assert_eq!((n, breaks.len(), out.len()), (1, 0, 3));
+    }
 
     #[test]
     fn a_guest_campaign_of_an_abi_the_host_does_not_run_has_no_second_kernel() {

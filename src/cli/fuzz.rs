@@ -299,6 +299,7 @@ pub fn run(args: FuzzArgs) -> CmdResult {
                 kernel,
                 timeout: Duration::from_secs(args.timeout),
                 last: None,
+                breaks: Vec::new(),
             };
             campaign(&args, seed, version, &mut exec, 0, |e| e.last.as_ref())
         }
@@ -370,6 +371,7 @@ fn campaign<E: Executor>(
                 );
             }
         };
+        run_errors.extend(exec.take_breaks());
         if let Some(run) = last(exec) {
             if env.is_none() {
                 env = run_model_env(run, payload_level);

@@ -100,6 +100,12 @@ impl Outcome {
 /// tests) and judges them.
 pub trait Executor {
     fn run(&mut self, cases: &[Case]) -> Result<Vec<Outcome>, String>;
+
+    /// The breaks (a guest's panic or hang) the runs since the last call recovered from by
+    /// starting again after the case that broke, each as `<case id>: <what broke>`.
+    fn take_breaks(&mut self) -> Vec<String> {
+        Vec::new()
+    }
 }
 
 /// How many members of the call and setup steps differ from a plain fork-like clone3 (the
