@@ -326,6 +326,13 @@ fn run_in_sandbox(
     opts: &NativeRun,
 ) -> Result<Run, StartError> {
     use crate::protocol::batch::{encode_batch, BatchOptions, CgroupSetup};
+    if let Some(c) = cases.iter().find(|c| c.behavior.crash_kernel) {
+        return Err(StartError(format!(
+            "case {} asks to crash the kernel, which only a guest may do: run it with \
+             --runner qemu-system",
+            c.id
+        )));
+    }
     let payload = crate::payload::provide(arch).map_err(|e| StartError(e.to_string()))?;
     let dir = tempfile::Builder::new()
         .prefix("cloneabi-native-")
@@ -401,6 +408,22 @@ fn run_in_sandbox(
 #[cfg(test)]
 mod native_abi_tests {
     use super::*;
+
+    #[test]
+    fn a_case_that_crashes_the_kernel_never_runs_on_the_host() {
+        let mut case = cloneabi_suites::catalog::all_cases().remove(0);
+        case.behavior.crash_kernel = true;
+        for runner in [RunnerKind::Native, RunnerKind::QemuUser] {
+            let err = run_in_sandbox(
+                std::slice::from_ref(&case),
+                Arch::X86_64,
+                runner,
+                &NativeRun::default(),
+            )
+            .unwrap_err();
+            assert!(err.0.contains("only a guest may do"), "{}", err.0);
+        }
+    }
 
     #[test]
     fn the_native_runner_takes_the_host_kernels_abis_only() {

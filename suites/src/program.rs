@@ -179,6 +179,13 @@ pub struct Behavior {
     /// exit, not exit_group); the thread exits once it sees the child a zombie.
     #[serde(default)]
     pub child_thread: bool,
+    /// Test aid for the guest runners' recovery: the case process crashes the kernel
+    /// (`/proc/sysrq-trigger`) instead of making the call. Only a guest's /init honours it:
+    /// the native runners refuse such a case, the batch encoder drops the bit from a batch
+    /// that does not power the machine off, and the payload ignores it unless it is pid 1 of
+    /// the machine's first pid namespace.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub crash_kernel: bool,
 }
 
 /// What the child reports beyond its ids, SP, TLS and namespace links (which it always

@@ -2,8 +2,8 @@
 //! table and test, named `lower::<triple>::<test>`, so a new ABI is covered without a change.
 
 use cloneabi_arch::abi::LegacyCloneArg;
-use cloneabi_arch::{Arch, Endian, Sysno};
 use cloneabi_arch::clone_args::FIELDS;
+use cloneabi_arch::{Arch, Endian, Sysno};
 use cloneabi_suites::case::{Call, Member};
 use cloneabi_suites::catalog::{all_cases, case_by_id};
 use cloneabi_suites::fuzz::Generator;

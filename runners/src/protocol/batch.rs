@@ -118,8 +118,9 @@ fn target_code(t: Target) -> u8 {
     code as u8
 }
 
-/// The `behavior` word of a program.
-fn behavior_bits(p: &Program) -> u32 {
+/// The `behavior` word of a program. A kernel crash is asked for only in a batch that powers
+/// the machine off (a guest's /init): never on a host.
+fn behavior_bits(p: &Program, options: &BatchOptions) -> u32 {
     let b = &p.behavior;
     let bit = |on: bool, v: u32| if on { v } else { 0 };
     bit(b.child_holds, behavior::CHILD_HOLDS)
@@ -138,10 +139,14 @@ fn behavior_bits(p: &Program) -> u32 {
         | bit(p.observe.no_new_privs, behavior::OBSERVE_NNP)
         | bit(b.caller_exits, behavior::CALLER_EXITS)
         | bit(b.child_thread, behavior::CHILD_THREAD)
+        | bit(
+            b.crash_kernel && options.power_off,
+            behavior::TEST_CRASH_KERNEL,
+        )
 }
 
 /// The wire bytes of one case (without its length prefix).
-pub fn encode_case(case_index: u32, p: &Program) -> Vec<u8> {
+pub fn encode_case(case_index: u32, p: &Program, options: &BatchOptions) -> Vec<u8> {
     let mut out = Vec::with_capacity(128 + p.args.len() + p.set_tid.len());
     put_u32(&mut out, case_index);
     put_u32(
@@ -166,7 +171,7 @@ pub fn encode_case(case_index: u32, p: &Program) -> Vec<u8> {
     };
     put_u32(&mut out, placement);
     put_u32(&mut out, arg);
-    put_u32(&mut out, behavior_bits(p));
+    put_u32(&mut out, behavior_bits(p, options));
     put_u32(&mut out, p.stack_len);
     put_u32(&mut out, p.timeout_ms);
     put_u32(&mut out, p.label.len() as u32);
@@ -254,7 +259,7 @@ pub fn encode_batch(arch: Arch, options: &BatchOptions, programs: &[(u32, Progra
     put_bytes(&mut body, run.as_bytes());
     put_u32(&mut body, programs.len() as u32);
     for (index, program) in programs {
-        put_bytes(&mut body, &encode_case(*index, program));
+        put_bytes(&mut body, &encode_case(*index, program, options));
     }
 
     let total = 24 + body.len();
@@ -343,7 +348,7 @@ mod tests {
 
     #[test]
     fn case_fields_land_where_the_protocol_says() {
-        let c = encode_case(7, &program());
+        let c = encode_case(7, &program(), &BatchOptions::default());
         let u32at = |o: usize| u32::from_le_bytes(c[o..o + 4].try_into().unwrap());
         assert_eq!(u32at(0), 7);
         assert_eq!(u32at(4), 1);
@@ -375,6 +380,23 @@ mod tests {
         let op8 = f + 28 + 4 + 24 + 4 + 5;
         assert_eq!(u32at(op8), 8);
         assert_eq!(c.len(), op8 + 4);
+    }
+
+    #[test]
+    fn a_kernel_crash_is_encoded_only_in_a_batch_that_powers_off() {
+        let mut p = program();
+        p.behavior.crash_kernel = true;
+        let word = |options: &BatchOptions| {
+            let c = encode_case(0, &p, options);
+            u32::from_le_bytes(c[32..36].try_into().unwrap())
+        };
+        let host = BatchOptions::default();
+        let guest = BatchOptions {
+            power_off: true,
+            ..BatchOptions::default()
+        };
+        assert_eq!(word(&host) & behavior::TEST_CRASH_KERNEL, 0);
+        assert_ne!(word(&guest) & behavior::TEST_CRASH_KERNEL, 0);
     }
 
     #[test]

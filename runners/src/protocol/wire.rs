@@ -182,6 +182,8 @@ wire_codes! {
         CALLER_EXITS = 1 << 14,
         /// The child starts a thread that outlives it.
         CHILD_THREAD = 1 << 15,
+        /// Test aid: the case process crashes the kernel (sysrq `c`) instead of making the call; honoured only with OPT_POWEROFF by pid 1 of the machine's first pid namespace.
+        TEST_CRASH_KERNEL = 1 << 16,
     }
     /// A fix-up's `blob`.
     blob ("BLOB") {
