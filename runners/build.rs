@@ -6,6 +6,9 @@
 
 #[path = "src/payload/build_cmd.rs"]
 mod build_cmd;
+#[path = "src/protocol/wire.rs"]
+#[allow(dead_code)]
+mod wire;
 
 use cloneabi_arch::Arch;
 use std::fmt::Write as _;

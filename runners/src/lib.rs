@@ -16,3 +16,6 @@ pub mod provision;
 pub mod qemu;
 pub mod session;
 pub mod system_session;
+
+// `crate::wire` in the library and in build.rs alike, for `payload::build_cmd`.
+use protocol::wire;

@@ -4,9 +4,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-#[path = "../protocol/wire.rs"]
-#[allow(dead_code)]
-mod wire;
+use crate::wire;
 
 /// Flags for every arch. `-static`: the payload runs as a guest's /init and under
 /// qemu-user with no libraries around. `-fno-stack-protector`: the canary lives in TLS,
