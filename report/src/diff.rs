@@ -262,7 +262,8 @@ fn pair_runs<'a>(
     let same_channel =
         |b: &Run, c: &Run| b.kernel.channel.is_some() && b.kernel.channel == c.kernel.channel;
     let any = |_: &Run, _: &Run| true;
-    let passes: [&dyn Fn(&Run, &Run) -> bool; 3] = [&same_release, &same_channel, &any];
+    type Pairing<'a> = &'a dyn Fn(&Run, &Run) -> bool;
+    let passes: [Pairing; 3] = [&same_release, &same_channel, &any];
     for matches in passes {
         for c in cur_left.iter_mut() {
             let Some(cur) = *c else { continue };

@@ -73,12 +73,12 @@ impl Executor for GuestExecutor<'_> {
     fn run(&mut self, cases: &[Case]) -> Result<Vec<Outcome>, String> {
         let (arch, timeout) = (self.arch, self.timeout);
         let kernel = &self.kernel;
-        let (out, last, breaks) = run_rebooting(cases, MAX_REBOOTS, |rest| {
+        let r = run_rebooting(cases, MAX_REBOOTS, |rest| {
             run_qemu_system(rest, arch, kernel, timeout).map_err(|e| e.to_string())
         })?;
-        self.last = last;
-        self.breaks.extend(breaks);
-        Ok(out)
+        self.last = Some(r.last);
+        self.breaks.extend(r.breaks);
+        Ok(r.outcomes)
     }
 
     fn take_breaks(&mut self) -> Vec<String> {
@@ -95,16 +95,25 @@ fn broken_at(run: &Run) -> Option<usize> {
     run.results.iter().position(|r| r.is_lost())
 }
 
+/// What [`run_rebooting`] ran.
+pub struct Rebooted {
+    /// Every case's outcome, in order.
+    pub outcomes: Vec<Outcome>,
+    /// The last boot's run.
+    pub last: Run,
+    /// Each break booted past, `<case id>: <what broke>`.
+    pub breaks: Vec<String>,
+}
+
 /// Runs `cases` through `boot` (one guest boot per call). When a boot breaks while a case
 /// runs, that case keeps its ERROR with the console excerpt and the boot's failure, and the
 /// cases after it go to a new boot, at most `max_reboots` times; an interrupt stops the
-/// reboots. Returns every case's outcome in order, the last run, and each break booted
-/// past (`<case id>: <what broke>`).
+/// reboots.
 pub fn run_rebooting(
     cases: &[Case],
     max_reboots: u32,
     mut boot: impl FnMut(&[Case]) -> Result<Run, String>,
-) -> Result<(Vec<Outcome>, Option<Run>, Vec<String>), String> {
+) -> Result<Rebooted, String> {
     let mut out = Vec::with_capacity(cases.len());
     let mut rest = cases;
     let mut breaks = Vec::new();
@@ -116,7 +125,11 @@ pub fn run_rebooting(
             .filter(|_| reboots < max_reboots && crate::interrupt::requested().is_none());
         let Some(at) = at else {
             out.extend(outs);
-            return Ok((out, Some(run), breaks));
+            return Ok(Rebooted {
+                outcomes: out,
+                last: run,
+                breaks,
+            });
         };
         let failure = run.error.as_deref().unwrap_or_default();
         if let Some(o) = outs.get_mut(at) {
@@ -129,7 +142,11 @@ pub fn run_rebooting(
         rest = &rest[at + 1..];
         if rest.is_empty() {
             // Nothing is left to boot for: the run's own error says what broke.
-            return Ok((out, Some(run), breaks));
+            return Ok(Rebooted {
+                outcomes: out,
+                last: run,
+                breaks,
+            });
         }
         breaks.push(format!("{}: {failure}", run.results[at].case));
         eprintln!(
@@ -276,7 +293,11 @@ mod tests {
         let all = cases(10);
         // The first boot breaks in case 3, the second in its own case 2 (case 6 overall).
         let mut boots: Vec<Vec<String>> = Vec::new();
-        let (out, last, breaks) = run_rebooting(&all, 16, |rest| {
+        let Rebooted {
+            outcomes: out,
+            last,
+            breaks,
+        } = run_rebooting(&all, 16, |rest| {
             boots.push(rest.iter().map(|c| c.id.clone()).collect());
             Ok(fake_run(rest, [Some(3), Some(2), None][boots.len() - 1]))
         })
@@ -288,7 +309,7 @@ mod tests {
                 "fuzz.0.6: the kernel reported 'panic' during the run"
             ]
         );
-        assert!(last.unwrap().error.is_none());
+        assert!(last.error.is_none());
         assert_eq!(boots[1].first().map(String::as_str), Some("fuzz.0.4"));
         assert_eq!(boots[2].first().map(String::as_str), Some("fuzz.0.7"));
         assert_eq!(out.len(), 10);
@@ -314,13 +335,14 @@ mod tests {
     fn reboots_stop_at_the_limit_and_leave_the_rest_lost() {
         let all = cases(6);
         let mut n = 0;
-        let (out, last, breaks) = run_rebooting(&all, 2, |rest| {
+        let r = run_rebooting(&all, 2, |rest| {
             n += 1;
             Ok(fake_run(rest, Some(0)))
         })
         .unwrap();
-        assert_eq!((n, breaks.len()), (3, 2));
-        assert!(last.unwrap().error.is_some());
+        assert_eq!((n, r.breaks.len()), (3, 2));
+        assert!(r.last.error.is_some());
+        let out = r.outcomes;
         assert_eq!(out.len(), 6);
         assert!(out.iter().all(|o| o.verdict == Verdict::Error));
         assert!(
@@ -334,14 +356,14 @@ mod tests {
     fn a_run_that_broke_before_the_payload_started_is_not_booted_again() {
         let all = cases(3);
         let mut n = 0;
-        let (out, _, breaks) = run_rebooting(&all, 16, |rest| {
+        let r = run_rebooting(&all, 16, |rest| {
             n += 1;
             let mut run = fake_run(rest, Some(0));
             run.env = None;
             Ok(run)
         })
         .unwrap();
-        assert_eq!((n, breaks.len(), out.len()), (1, 0, 3));
+        assert_eq!((n, r.breaks.len(), r.outcomes.len()), (1, 0, 3));
     }
 
     #[test]

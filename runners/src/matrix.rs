@@ -132,6 +132,9 @@ pub fn run_count(guests: &[Guest]) -> usize {
     guests.iter().map(|g| g.abis().len()).sum()
 }
 
+/// One guest's ABIs with their runs, or each ABI's error in place of its run.
+pub type GuestRuns = Vec<(Arch, Result<Run, StartError>)>;
+
 /// Boots every guest, `jobs` at a time, and returns, in the guests' order, each guest's
 /// ABIs with their runs. An ABI that cannot run gives its error in place of a run.
 pub fn run_guests(
@@ -140,9 +143,9 @@ pub fn run_guests(
     jobs: usize,
     timeout: Duration,
     on_event: &(dyn Fn(GuestEvent<'_>) + Sync),
-) -> Vec<Vec<(Arch, Result<Run, StartError>)>> {
+) -> Vec<GuestRuns> {
     let next = Mutex::new(0usize);
-    let results: Mutex<Vec<Option<Vec<(Arch, Result<Run, StartError>)>>>> =
+    let results: Mutex<Vec<Option<GuestRuns>>> =
         Mutex::new((0..guests.len()).map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..jobs.max(1).min(guests.len().max(1)) {

@@ -51,7 +51,10 @@ fn a_kernel_crash_in_one_case_costs_that_case_only() {
         crashed.reason
     );
     let log = crashed.log.as_deref().unwrap_or_default();
-    assert!(log.contains("sysrq"), "the console excerpt shows no crash:\n{log}");
+    assert!(
+        log.contains("sysrq"),
+        "the console excerpt shows no crash:\n{log}"
+    );
     let breaks = exec.take_breaks();
     assert_eq!(breaks.len(), 1, "{breaks:?}");
     assert!(breaks[0].starts_with(&cases[crash_at].id), "{breaks:?}");
