@@ -20,10 +20,19 @@ pub const CFLAGS: &[&str] = &[
     "-Wextra",
 ];
 
-/// The source files of the payload, relative to `fixtures/probe/`: probe.c and every
+/// The payload's own files under `fixtures/probe/`: its C files, each a translation unit of
+/// its own, and the header they share.
+const PAYLOAD_FILES: &[&str] = &["child.c", "probe.c", "payload.h"];
+
+/// The C files of the payload, relative to `fixtures/probe/`, in the order gcc gets them.
+pub fn c_files() -> impl Iterator<Item = &'static str> {
+    PAYLOAD_FILES.iter().copied().filter(|f| f.ends_with(".c"))
+}
+
+/// The source files of the payload, relative to `fixtures/probe/`: its own files and every
 /// ABI's assembly header, from the ABI table.
 pub fn source_files() -> Vec<&'static str> {
-    let mut files = vec!["probe.c"];
+    let mut files = PAYLOAD_FILES.to_vec();
     for arch in cloneabi_arch::Arch::ALL {
         let h = arch.abi().payload_header;
         if !files.contains(&h) {
@@ -41,10 +50,9 @@ pub fn find_in_path(program: &str) -> Option<PathBuf> {
         .find(|p| p.is_file())
 }
 
-/// Compiles `src_dir/probe.c` for `arch` with `gcc` into the static executable `out`,
-/// with the ABI's generated `cloneabi_abi.h` and the protocol's `cloneabi_protocol.h`
-/// written into `gen_dir`. The error is the
-/// compiler's message.
+/// Compiles the payload's C files in `src_dir` for `arch` with `gcc` and links them into the
+/// static executable `out`, with the ABI's generated `cloneabi_abi.h` and the protocol's
+/// `cloneabi_protocol.h` written into `gen_dir`. The error is the compiler's message.
 pub fn compile(
     arch: cloneabi_arch::Arch,
     gcc: &str,
@@ -68,7 +76,7 @@ pub fn compile(
         .arg(src_dir)
         .arg("-o")
         .arg(out)
-        .arg(src_dir.join("probe.c"))
+        .args(c_files().map(|f| src_dir.join(f)))
         .output()
         .map_err(|e| format!("cannot run {gcc}: {e}"))?;
     if output.status.success() {

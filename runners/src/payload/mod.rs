@@ -303,7 +303,10 @@ mod tests {
             assert_eq!(*name, file);
             assert!(!text.is_empty());
         }
-        assert!(SOURCES[0].1.contains("child_entry"));
+        let text = |name: &str| SOURCES.iter().find(|(n, _)| *n == name).map(|(_, t)| *t);
+        assert!(text("child.c").unwrap().contains("void child_entry("));
+        assert!(text("payload.h").is_some());
+        assert!(build_cmd::c_files().all(|f| text(f).is_some()));
     }
 
     #[test]
