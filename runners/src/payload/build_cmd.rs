@@ -22,7 +22,14 @@ pub const CFLAGS: &[&str] = &[
 
 /// The payload's own files under `fixtures/probe/`: its C files, each a translation unit of
 /// its own, and the header they share.
-const PAYLOAD_FILES: &[&str] = &["child.c", "probe.c", "payload.h"];
+const PAYLOAD_FILES: &[&str] = &[
+    "child.c",
+    "records.c",
+    "batch.c",
+    "util.c",
+    "probe.c",
+    "payload.h",
+];
 
 /// The C files of the payload, relative to `fixtures/probe/`, in the order gcc gets them.
 pub fn c_files() -> impl Iterator<Item = &'static str> {
