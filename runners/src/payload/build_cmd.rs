@@ -27,6 +27,8 @@ const PAYLOAD_FILES: &[&str] = &[
     "records.c",
     "batch.c",
     "util.c",
+    "cleanup.c",
+    "workers.c",
     "probe.c",
     "payload.h",
 ];
