@@ -27,9 +27,10 @@ const PAYLOAD_FILES: &[&str] = &[
     "records.c",
     "batch.c",
     "util.c",
+    "probe.c",
     "cleanup.c",
     "workers.c",
-    "probe.c",
+    "main.c",
     "payload.h",
 ];
 
