@@ -41,7 +41,7 @@ impl Concern {
 }
 
 /// An output slot the payload owns.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, serde::Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum SlotKind {
     Pidfd,

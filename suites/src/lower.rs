@@ -3,12 +3,12 @@
 //! byte order, the legacy clone() argument order.
 
 use crate::case::{
-    Call, Case, CgroupSpec, Clone3Call, LegacyCall, Member, PidValue, Placement, SetTidSpec,
+    Call, Case, CgroupSpec, Clone3Call, LegacyCall, Member, PidValue, Placement, Ptr, SetTidSpec,
     SizeArg, StackSpec, Step,
 };
 use crate::flags::{
-    CLONE_AUTOREAP, CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CLONE_NEWPID, CLONE_NNP, CLONE_SIGHAND,
-    CLONE_VM,
+    CLONE_AUTOREAP, CLONE_CLEAR_SIGHAND, CLONE_INTO_CGROUP, CLONE_NEWPID, CLONE_NNP, CLONE_PIDFD,
+    CLONE_SIGHAND, CLONE_VM,
 };
 use crate::model::checks::cgroup_dir_name;
 use crate::program::{Blob, CallKind, Fixup, Observe, Program, SetupOp, Target};
@@ -111,6 +111,16 @@ pub fn observations(case: &Case) -> Observe {
         // Whether the child has no_new_privs is checked where the call may set it, and where
         // CLONE_AUTOREAP alone must not.
         no_new_privs: flags & (CLONE_NNP | CLONE_AUTOREAP) != 0,
+        // The descriptor a CLONE_PIDFD call returns: in `pidfd` for clone3, in `parent_tid`
+        // for legacy clone().
+        pidfd_flags: match &case.call {
+            _ if flags & CLONE_PIDFD == 0 => None,
+            Call::Clone3(c) => c.pidfd.slot().filter(|_| matches!(c.pidfd, Ptr::Slot(_))),
+            Call::Legacy(l) => l
+                .parent_tid
+                .slot()
+                .filter(|_| matches!(l.parent_tid, Ptr::Slot(_))),
+        },
     }
 }
 

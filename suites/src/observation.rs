@@ -63,6 +63,51 @@ impl Slot {
     }
 }
 
+/// The dispositions of signals 1 to 64: bit `n - 1` of a mask is signal `n`. A signal in
+/// neither mask is SIG_DFL.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Dispositions {
+    /// SIG_IGN.
+    pub ignored: u64,
+    /// A handler.
+    pub handled: u64,
+}
+
+impl Dispositions {
+    /// Signal `signo`'s disposition: 0 SIG_DFL, 1 SIG_IGN, 2 a handler (255 outside 1..=64).
+    pub fn of(&self, signo: u32) -> u8 {
+        if !(1..=64).contains(&signo) {
+            return 255;
+        }
+        let bit = 1u64 << (signo - 1);
+        if self.ignored & bit != 0 {
+            1
+        } else if self.handled & bit != 0 {
+            2
+        } else {
+            0
+        }
+    }
+
+    /// The signals that are not SIG_DFL, as `SIGUSR1 ignored, 40 handled`.
+    pub fn describe(&self) -> String {
+        let mut parts = Vec::new();
+        for n in 1..=64u32 {
+            let what = match self.of(n) {
+                1 => "ignored",
+                2 => "handled",
+                _ => continue,
+            };
+            parts.push(format!("{} {what}", crate::errno::signal_name(n as i32)));
+        }
+        if parts.is_empty() {
+            "every signal SIG_DFL".into()
+        } else {
+            parts.join(", ")
+        }
+    }
+}
+
 /// A signal the child received and waited for.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReceivedSignal {
@@ -88,9 +133,9 @@ pub struct ChildReport {
     pub tls: u64,
     /// NSpid from /proc/self/status, outermost first.
     pub nspid: Vec<i32>,
-    /// Disposition of SIGUSR1 and SIGUSR2: 0 SIG_DFL, 1 SIG_IGN, 2 a handler.
-    pub sigusr1: u8,
-    pub sigusr2: u8,
+    /// Every signal's disposition, when the case asked for them.
+    #[serde(default)]
+    pub dispositions: Option<Dispositions>,
     /// The child_tid slot as the child saw it first.
     pub child_tid_seen: i32,
     pub signal: Option<ReceivedSignal>,
@@ -173,6 +218,10 @@ pub struct Observation {
     /// child was closed (0: still running).
     #[serde(default)]
     pub other_close_poll: Option<i32>,
+    /// The descriptor flags (`F_GETFD`, or -errno) of the pidfd the call returned, read by
+    /// the caller in the slot the case named, when the case asked for them.
+    #[serde(default)]
+    pub pidfd_flags: Option<i32>,
     /// `child_thread`: 1 when the child's thread saw the child a zombie before it exited, 0
     /// when it never did (it gave up), -errno when the child could not start it.
     #[serde(default)]

@@ -6,6 +6,7 @@
 //! decided here, in Rust, from the arch module. The wire encoding of a [`Program`] lives in
 //! `cloneabi-runners` (`protocol`); docs/PROTOCOL.md specifies it.
 
+use crate::case::SlotKind;
 use serde::{Deserialize, Serialize};
 
 /// The syscall the case makes.
@@ -198,19 +199,26 @@ pub struct Observe {
     pub nspid: bool,
     /// The cgroup2 path from /proc/thread-self/cgroup.
     pub cgroup: bool,
-    /// The SIGUSR1/SIGUSR2 dispositions (two rt_sigaction queries; 255 when not asked).
+    /// The dispositions of signals 1 to 64 (64 rt_sigaction queries).
     pub dispositions: bool,
     /// `prctl(PR_GET_NO_NEW_PRIVS)`.
     #[serde(default)]
     pub no_new_privs: bool,
+    /// After a successful call, the caller reads the descriptor flags (`F_GETFD`) of the
+    /// pidfd in this slot.
+    #[serde(default)]
+    pub pidfd_flags: Option<SlotKind>,
 }
 
 impl Observe {
+    /// Every /proc read and query of the child (not the caller's pidfd flags, which need a
+    /// slot).
     pub const ALL: Observe = Observe {
         nspid: true,
         cgroup: true,
         dispositions: true,
         no_new_privs: true,
+        pidfd_flags: None,
     };
 
     /// Whether everything `other` asks for is asked for here too.
@@ -219,6 +227,7 @@ impl Observe {
             && (self.cgroup || !other.cgroup)
             && (self.dispositions || !other.dispositions)
             && (self.no_new_privs || !other.no_new_privs)
+            && (other.pidfd_flags.is_none() || self.pidfd_flags == other.pidfd_flags)
     }
 }
 

@@ -380,15 +380,56 @@ fn signal_dispositions() {
         ]
     };
     // fork copies the handlers; CLONE_CLEAR_SIGHAND resets handled ones to default and keeps
-    // ignored ones (copy_sighand() -> flush_signal_handlers(.., 0)).
+    // ignored ones (copy_sighand() -> flush_signal_handlers(.., 0)). Every other signal is
+    // SIG_DFL, as the payload starts.
+    let (usr1, usr2) = (1u64 << 9, 1u64 << 11);
     let c = checks(steps(), |_| {}, Behavior::default());
-    assert!(has(&c, &Check::Dispositions { usr1: 2, usr2: 1 }));
+    assert!(has(
+        &c,
+        &Check::Dispositions {
+            ignored: usr2,
+            handled: usr1
+        }
+    ));
     let c = checks(
         steps(),
         |c| c.flags = CLONE_CLEAR_SIGHAND,
         Behavior::default(),
     );
-    assert!(has(&c, &Check::Dispositions { usr1: 0, usr2: 1 }));
+    assert!(has(
+        &c,
+        &Check::Dispositions {
+            ignored: usr2,
+            handled: 0
+        }
+    ));
+    // The last step for a signal is the one that holds.
+    let mut later = steps();
+    later.push(Step::Signal {
+        signo: 12,
+        disposition: Disposition::Handler,
+    });
+    let c = checks(later, |_| {}, Behavior::default());
+    assert!(has(
+        &c,
+        &Check::Dispositions {
+            ignored: 0,
+            handled: usr1 | usr2
+        }
+    ));
+    // CLONE_CLEAR_SIGHAND alone: every signal is checked, all SIG_DFL.
+    let c = checks(
+        vec![],
+        |c| c.flags = CLONE_CLEAR_SIGHAND,
+        Behavior::default(),
+    );
+    assert!(has(
+        &c,
+        &Check::Dispositions {
+            ignored: 0,
+            handled: 0
+        }
+    ));
     assert!(!simple(|_| {})
         .iter()
         .any(|c| matches!(c, Check::Dispositions { .. })));

@@ -8,8 +8,8 @@ use cloneabi_suites::judge::{clone3_gap, judge, observed_outcome, Clone3Gap};
 use cloneabi_suites::model::checks::{cgroup_dir_name, ChildEndSpec};
 use cloneabi_suites::model::{Check, Expectation};
 use cloneabi_suites::observation::{
-    ChildEnd, ChildMounts, ChildReport, EnvReport, Observation, PidfdExit, ReceivedSignal, Slot,
-    NS_NAMES, SLOT_SENTINEL,
+    ChildEnd, ChildMounts, ChildReport, Dispositions as Disp, EnvReport, Observation, PidfdExit,
+    ReceivedSignal, Slot, NS_NAMES, SLOT_SENTINEL,
 };
 use cloneabi_suites::verdict::Verdict;
 
@@ -61,8 +61,8 @@ fn good() -> Observation {
             sp: STACK_BASE + 0x4000,
             tls: TLS_AREA + 0x10,
             nspid: vec![4242, 7, 1],
-            sigusr1: 1,
-            sigusr2: 2,
+            // SIGUSR1 ignored, SIGUSR2 handled, every other signal SIG_DFL.
+            dispositions: Some(USR1_IGNORED_USR2_HANDLED),
             child_tid_seen: CHILD_TID,
             signal: Some(ReceivedSignal {
                 signo: 10,
@@ -86,9 +86,15 @@ fn good() -> Observation {
         }),
         other_close_poll: Some(0),
         child_thread: Some(1),
+        pidfd_flags: Some(1),
         ..Observation::default()
     }
 }
+
+const USR1_IGNORED_USR2_HANDLED: Disp = Disp {
+    ignored: 1 << 9,
+    handled: 1 << 11,
+};
 
 fn with(f: impl FnOnce(&mut Observation)) -> Observation {
     let mut o = good();
@@ -277,11 +283,42 @@ fn table() -> Vec<Row> {
             ],
         ),
         (
-            Dispositions { usr1: 1, usr2: 2 },
+            Dispositions {
+                ignored: 1 << 9,
+                handled: 1 << 11,
+            },
             vec![
-                ("usr1 default", with_child(|c| c.sigusr1 = 0)),
-                ("usr2 ignored", with_child(|c| c.sigusr2 = 1)),
+                (
+                    "usr1 default",
+                    with_child(|c| c.dispositions.as_mut().unwrap().ignored = 0),
+                ),
+                (
+                    "usr2 ignored",
+                    with_child(|c| {
+                        c.dispositions = Some(Disp {
+                            ignored: 1 << 9 | 1 << 11,
+                            handled: 0,
+                        })
+                    }),
+                ),
+                (
+                    "signal 40 handled too",
+                    with_child(|c| c.dispositions.as_mut().unwrap().handled |= 1 << 39),
+                ),
+                (
+                    "SIGHUP ignored too",
+                    with_child(|c| c.dispositions.as_mut().unwrap().ignored |= 1),
+                ),
+                ("not reported", with_child(|c| c.dispositions = None)),
                 ("no child", no_child()),
+            ],
+        ),
+        (
+            PidfdCloexec(SlotKind::Pidfd),
+            vec![
+                ("no FD_CLOEXEC", with(|o| o.pidfd_flags = Some(0))),
+                ("not a descriptor", with(|o| o.pidfd_flags = Some(-9))),
+                ("not read", with(|o| o.pidfd_flags = None)),
             ],
         ),
         (
@@ -543,11 +580,11 @@ fn satisfied_elsewhere() -> Vec<(Check, Observation)> {
             with_child(|c| c.cgroup = "/\n".into()),
         ),
         (
-            Dispositions { usr1: 0, usr2: 0 },
-            with_child(|c| {
-                c.sigusr1 = 0;
-                c.sigusr2 = 0
-            }),
+            Dispositions {
+                ignored: 0,
+                handled: 0,
+            },
+            with_child(|c| c.dispositions = Some(Disp::default())),
         ),
         (
             // A namespace type the kernel lacks reads 0 on both sides: the same.
@@ -686,12 +723,28 @@ fn every_check_describes_itself_distinctly() {
     assert_eq!(Check::ExitSignal(0).describe(), "no exit signal");
     assert_eq!(Check::ExitSignal(17).describe(), "exit signal SIGCHLD");
     assert_eq!(
-        Check::Dispositions { usr1: 0, usr2: 1 }.describe(),
-        "SIGUSR1 default SIGUSR2 ignored"
+        Check::Dispositions {
+            ignored: 1 << 11,
+            handled: 0
+        }
+        .describe(),
+        "SIGUSR2 ignored"
     );
     assert_eq!(
-        Check::Dispositions { usr1: 2, usr2: 0 }.describe(),
-        "SIGUSR1 handled SIGUSR2 default"
+        Check::Dispositions {
+            ignored: 1,
+            handled: 1 << 9 | 1 << 63
+        }
+        .describe(),
+        "SIGHUP ignored, SIGUSR1 handled, signal 64 handled"
+    );
+    assert_eq!(
+        Check::Dispositions {
+            ignored: 0,
+            handled: 0
+        }
+        .describe(),
+        "every signal SIG_DFL"
     );
     assert_eq!(
         Check::Namespaces {
@@ -730,7 +783,10 @@ fn only_the_checks_that_read_proc_ask_for_it() {
         (false, true, false, false)
     );
     assert_eq!(
-        needs(Check::Dispositions { usr1: 0, usr2: 0 }),
+        needs(Check::Dispositions {
+            ignored: 0,
+            handled: 0
+        }),
         (false, false, true, false)
     );
     assert_eq!(needs(Check::NoNewPrivs(0)), (false, false, false, true));

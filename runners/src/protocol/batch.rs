@@ -3,6 +3,7 @@
 use super::wire::{self, behavior, blob, call, disposition, op, placement, size, target};
 use super::{crc32, same_names, BATCH_MAGIC, PROTOCOL_VERSION};
 use cloneabi_arch::{Arch, Sysno};
+use cloneabi_suites::case::SlotKind;
 use cloneabi_suites::program::{
     Blob, CallKind, Disposition, Placement, Program, SetupOp, SizeArg, Target,
 };
@@ -143,6 +144,12 @@ fn behavior_bits(p: &Program, options: &BatchOptions) -> u32 {
             b.crash_kernel && options.power_off,
             behavior::TEST_CRASH_KERNEL,
         )
+        | match p.observe.pidfd_flags {
+            None => 0,
+            Some(SlotKind::Pidfd) => behavior::PIDFD_FLAGS_IN_PIDFD_SLOT,
+            Some(SlotKind::ParentTid) => behavior::PIDFD_FLAGS_IN_PARENT_TID_SLOT,
+            Some(SlotKind::ChildTid) => behavior::PIDFD_FLAGS_IN_CHILD_TID_SLOT,
+        }
 }
 
 /// The wire bytes of one case (without its length prefix).

@@ -23,13 +23,14 @@
 //!    u8 child_end (0 none, 1 not reaped, 2 exited, 3 killed, 4 timed out); i32 its value;
 //!    i32 exit_signal; opt<i32> pidfd_send_ret; u8 cleartid_woken (0 none, 1 false, 2 true);
 //!    opt<str> cgroup_procs; u8 child present, and when 1:
-//!      i32 pid; i32 tid; i32 ppid; u64 sp; u64 tls; u32 n; i32 nspid[n]; u8 sigusr1;
-//!      u8 sigusr2; i32 child_tid_seen; opt<i32 signo, i32 code, i32 value> signal;
+//!      i32 pid; i32 tid; i32 ppid; u64 sp; u64 tls; u32 n; i32 nspid[n];
+//!      opt<u64 ignored, u64 handled> dispositions (bit n-1: signal n);
+//!      i32 child_tid_seen; opt<i32 signo, i32 code, i32 value> signal;
 //!      str cgroup; u64 ns[8]; opt<i32> no_new_privs;
 //!    u8 timed_out; u64 duration_us;
 //!    opt<i32 poll, i32 info, u64 mask, i32 exit_code> pidfd_exit; opt<i32> wait_errno;
 //!    opt<u64 mnt_ns, i32 mounts> child_mounts; opt<i32> other_close_poll;
-//!    opt<i32> child_thread
+//!    opt<i32> child_thread; opt<i32> pidfd_flags
 //! L  UTF-8 text
 //! E  u32 number of cases run
 //! ```
@@ -37,7 +38,8 @@
 use super::wire::{end, record};
 use super::{crc32, RECORD_MARKER};
 use cloneabi_suites::observation::{
-    ChildEnd, ChildMounts, ChildReport, EnvReport, Observation, PidfdExit, ReceivedSignal, Slot,
+    ChildEnd, ChildMounts, ChildReport, Dispositions, EnvReport, Observation, PidfdExit,
+    ReceivedSignal, Slot,
 };
 use std::collections::BTreeSet;
 use std::fmt::Write as _;
@@ -603,8 +605,10 @@ fn encode_observation(w: &mut Writer, o: &Observation) {
         w.u64(c.sp);
         w.u64(c.tls);
         w.i32s(&c.nspid);
-        w.u8(c.sigusr1);
-        w.u8(c.sigusr2);
+        w.u8(c.dispositions.is_some() as u8);
+        let d = c.dispositions.unwrap_or_default();
+        w.u64(d.ignored);
+        w.u64(d.handled);
         w.i32(c.child_tid_seen);
         w.u8(c.signal.is_some() as u8);
         let s = c.signal.unwrap_or(ReceivedSignal {
@@ -640,6 +644,8 @@ fn encode_observation(w: &mut Writer, o: &Observation) {
     w.i32(o.other_close_poll.unwrap_or(0));
     w.u8(o.child_thread.is_some() as u8);
     w.i32(o.child_thread.unwrap_or(0));
+    w.u8(o.pidfd_flags.is_some() as u8);
+    w.i32(o.pidfd_flags.unwrap_or(0));
 }
 
 fn decode_observation(r: &mut Reader) -> Result<Observation, String> {
@@ -686,8 +692,14 @@ fn decode_observation(r: &mut Reader) -> Result<Observation, String> {
             sp: r.u64()?,
             tls: r.u64()?,
             nspid: r.i32s()?,
-            sigusr1: r.u8()?,
-            sigusr2: r.u8()?,
+            dispositions: {
+                let has = r.flag()?;
+                let d = Dispositions {
+                    ignored: r.u64()?,
+                    handled: r.u64()?,
+                };
+                has.then_some(d)
+            },
             child_tid_seen: r.i32()?,
             signal: {
                 let has = r.flag()?;
@@ -763,6 +775,11 @@ fn decode_observation(r: &mut Reader) -> Result<Observation, String> {
             let v = r.i32()?;
             has.then_some(v)
         },
+        pidfd_flags: {
+            let has = r.flag()?;
+            let v = r.i32()?;
+            has.then_some(v)
+        },
     })
 }
 
@@ -824,8 +841,10 @@ mod tests {
                 sp: 0x1234_5678_9abc,
                 tls: u64::MAX,
                 nspid: vec![300, 1],
-                sigusr1: 1,
-                sigusr2: 2,
+                dispositions: Some(Dispositions {
+                    ignored: 1 << 9,
+                    handled: 1 << 11 | 1 << 63,
+                }),
                 child_tid_seen: 300,
                 signal: Some(ReceivedSignal {
                     signo: 10,
@@ -851,6 +870,7 @@ mod tests {
             }),
             other_close_poll: Some(0),
             child_thread: Some(-11),
+            pidfd_flags: Some(1),
         }
     }
 

@@ -4,7 +4,7 @@
 //! disagree. Plain constants only: build.rs compiles this file too.
 
 /// Version of the batch format and of the record bodies.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// The first 8 bytes of every batch.
 pub const BATCH_MAGIC: &str = "CLNEABI1";
@@ -168,7 +168,7 @@ wire_codes! {
         OWN_PROCESS = 1 << 7,
         /// A next case whose setup extends this one's may go on in this case's process.
         SETUP_REUSABLE = 1 << 8,
-        /// The child reports its SIGUSR1 and SIGUSR2 dispositions.
+        /// The child reports the dispositions of signals 1 to 64.
         OBSERVE_DISPOSITIONS = 1 << 9,
         /// No blocking wait: the pidfd is polled and asked for the exit, waitid is non-blocking.
         FOLLOW_EXIT = 1 << 10,
@@ -184,6 +184,12 @@ wire_codes! {
         CHILD_THREAD = 1 << 15,
         /// Test aid: the case process crashes the kernel (sysrq `c`) instead of making the call; honoured only with OPT_POWEROFF by pid 1 of the machine's first pid namespace.
         TEST_CRASH_KERNEL = 1 << 16,
+        /// After a successful call, the caller reads F_GETFD of the descriptor in the pidfd slot.
+        PIDFD_FLAGS_IN_PIDFD_SLOT = 1 << 17,
+        /// The same for the parent_tid slot (legacy clone() returns its pidfd there).
+        PIDFD_FLAGS_IN_PARENT_TID_SLOT = 1 << 18,
+        /// The same for the child_tid slot.
+        PIDFD_FLAGS_IN_CHILD_TID_SLOT = 1 << 19,
     }
     /// A fix-up's `blob`.
     blob ("BLOB") {

@@ -308,7 +308,16 @@ impl Generator {
             steps.push(Step::UnsharePidNs);
         }
         if self.chance(8) {
-            for signo in [SIGUSR1, SIGUSR2] {
+            // Mostly SIGUSR1 and SIGUSR2; now and then any other signal the case process can
+            // give a disposition to without changing how it waits for its children (not
+            // SIGCHLD) and that the C library lets it set (not 32 and 33, glibc's own).
+            let other = if self.chance(25) {
+                let n = 1 + self.below(64);
+                (![9, 17, 19, 32, 33].contains(&n)).then_some(n)
+            } else {
+                None
+            };
+            for signo in [SIGUSR1, SIGUSR2].into_iter().chain(other) {
                 if self.chance(60) {
                     let disposition = self.pick(&[
                         Disposition::Default,

@@ -7,7 +7,7 @@ use super::ModelEnv;
 use crate::case::{Case, Ptr, SlotKind, StackSpec, Step};
 use crate::errno::signal_name;
 use crate::flags::*;
-use crate::observation::{ChildEnd, Observation, Slot, NS_NAMES};
+use crate::observation::{ChildEnd, Dispositions, Observation, Slot, NS_NAMES};
 use crate::program::{Disposition, Observe};
 use serde::Serialize;
 
@@ -51,8 +51,11 @@ pub enum Check {
     PidfdSignalDelivered,
     /// A FUTEX_WAIT on child_tid was woken when the child exited.
     CleartidWoke,
-    /// The child's SIGUSR1/SIGUSR2 dispositions (0 default, 1 ignore, 2 handler).
-    Dispositions { usr1: u8, usr2: u8 },
+    /// The child's dispositions of signals 1 to 64 (bit `n - 1` for signal `n`; a signal in
+    /// neither mask is SIG_DFL).
+    Dispositions { ignored: u64, handled: u64 },
+    /// The pidfd in the slot has FD_CLOEXEC: the kernel always opens it close-on-exec.
+    PidfdCloexec(SlotKind),
     /// The child's cgroup path ends with this component.
     ChildCgroupEndsWith(String),
     /// The created cgroup's cgroup.procs lists the returned pid.
@@ -221,6 +224,8 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     if f & CLONE_PIDFD != 0 {
         if let Some(s) = slot_of(k.pidfd) {
             checks.push(Check::SlotIsFd(s));
+            // pidfd_prepare() / get_unused_fd_flags(O_RDWR | O_CLOEXEC) in copy_process().
+            checks.push(Check::PidfdCloexec(s));
             written.push(s);
         }
     }
@@ -352,23 +357,25 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
             _ => None,
         })
         .collect();
-    if !signals.is_empty() {
-        let seen = |signo: u64| {
+    // The payload starts with every signal at SIG_DFL; the case's steps change some (the
+    // last step for a signal wins). CLONE_CLEAR_SIGHAND resets handlers to SIG_DFL and
+    // keeps SIG_IGN (flush_signal_handlers(p, 0) in copy_process()).
+    if !signals.is_empty() || f & CLONE_CLEAR_SIGHAND != 0 {
+        let (mut ignored, mut handled) = (0u64, 0u64);
+        for n in 1..=64u32 {
             let d = signals
                 .iter()
-                .find(|(s, _)| u64::from(*s) == signo)
-                .map(|(_, d)| *d)
-                .unwrap_or(Disposition::Default);
+                .rev()
+                .find(|(s, _)| *s == n)
+                .map_or(Disposition::Default, |(_, d)| *d);
+            let bit = 1u64 << (n - 1);
             match (d, f & CLONE_CLEAR_SIGHAND != 0) {
-                (Disposition::Default, _) | (Disposition::Handler, true) => 0,
-                (Disposition::Ignore, _) => 1,
-                (Disposition::Handler, false) => 2,
+                (Disposition::Default, _) | (Disposition::Handler, true) => {}
+                (Disposition::Ignore, _) => ignored |= bit,
+                (Disposition::Handler, false) => handled |= bit,
             }
-        };
-        checks.push(Check::Dispositions {
-            usr1: seen(SIGUSR1),
-            usr2: seen(SIGUSR2),
-        });
+        }
+        checks.push(Check::Dispositions { ignored, handled });
     }
     if f & CLONE_INTO_CGROUP != 0 {
         // cgroup_post_fork() roots a new cgroup namespace at the cgroup the child lands in:
@@ -431,9 +438,12 @@ impl Check {
             Check::ChildSawChildTid => "child saw its child_tid".into(),
             Check::PidfdSignalDelivered => "pidfd signal delivered".into(),
             Check::CleartidWoke => "child_tid futex waiter woken".into(),
-            Check::Dispositions { usr1, usr2 } => {
-                format!("SIGUSR1 {} SIGUSR2 {}", disp(*usr1), disp(*usr2))
+            Check::Dispositions { ignored, handled } => Dispositions {
+                ignored: *ignored,
+                handled: *handled,
             }
+            .describe(),
+            Check::PidfdCloexec(s) => format!("{s:?} slot's pidfd close-on-exec"),
             Check::ChildCgroupEndsWith(n) => format!("child in cgroup .../{n}"),
             Check::CgroupProcsListChild => "cgroup.procs lists the child".into(),
             Check::Namespaces { new, .. } => {
@@ -478,6 +488,10 @@ impl Check {
             },
             Check::NoNewPrivs(_) => Observe {
                 no_new_privs: true,
+                ..Observe::default()
+            },
+            Check::PidfdCloexec(s) => Observe {
+                pidfd_flags: Some(*s),
                 ..Observe::default()
             },
             _ => Observe::default(),
@@ -591,9 +605,21 @@ impl Check {
             }
             Check::CleartidWoke => (obs.cleartid_woken != Some(true))
                 .then(|| format!("waiter woken {:?}", obs.cleartid_woken)),
-            Check::Dispositions { usr1, usr2 } => {
-                let got = child.map(|c| (c.sigusr1, c.sigusr2));
-                (got != Some((*usr1, *usr2))).then(|| format!("dispositions {got:?}"))
+            Check::Dispositions { ignored, handled } => {
+                let want = Dispositions {
+                    ignored: *ignored,
+                    handled: *handled,
+                };
+                let got = child.and_then(|c| c.dispositions);
+                (got != Some(want)).then(|| match got {
+                    Some(d) => format!("dispositions: {}", d.describe()),
+                    None => "no dispositions reported".into(),
+                })
+            }
+            Check::PidfdCloexec(_) => {
+                // FD_CLOEXEC is bit 0 of F_GETFD on every ABI.
+                (obs.pidfd_flags.is_none_or(|f| f < 0 || f & 1 == 0))
+                    .then(|| format!("pidfd flags {:?}", obs.pidfd_flags))
             }
             Check::ChildCgroupEndsWith(name) => {
                 let got = child.map(|c| c.cgroup.clone()).unwrap_or_default();
@@ -670,13 +696,5 @@ impl Check {
                 (!wrong.is_empty()).then(|| wrong.join(", "))
             }
         }
-    }
-}
-
-fn disp(d: u8) -> &'static str {
-    match d {
-        0 => "default",
-        1 => "ignored",
-        _ => "handled",
     }
 }
