@@ -21,6 +21,8 @@ const KINDS: &[&str] = &[
     "flags.combo.thread_valid",
     "flags.combo.parent_valid",
     "cgroup.into.valid",
+    "cgroup.into.o_path",
+    "cgroup.into.procs_file",
     "flags.autoreap.no_inherit",
     "flags.autoreap.caller_parent",
 ];

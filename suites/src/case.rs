@@ -135,6 +135,37 @@ pub enum CgroupSpec {
     Created,
     /// A directory that is not a cgroup (`/`).
     NonCgroupDir,
+    /// The `Cgroup` step's directory opened `O_PATH | O_DIRECTORY` instead.
+    CreatedPath,
+    /// The `cgroup.procs` file of the `Cgroup` step's directory, opened read-only.
+    CreatedProcsFile,
+    /// The descriptor of the `Cgroup` step's directory, closed before the call.
+    CreatedClosed,
+}
+
+impl CgroupSpec {
+    /// The other ways of passing the `Cgroup` step's cgroup than its open directory.
+    pub const REOPENED: [CgroupSpec; 3] = [
+        CgroupSpec::CreatedPath,
+        CgroupSpec::CreatedProcsFile,
+        CgroupSpec::CreatedClosed,
+    ];
+
+    /// Whether the case's `Cgroup` step makes the descriptor.
+    pub fn needs_cgroup_step(self) -> bool {
+        matches!(self, CgroupSpec::Created) || CgroupSpec::REOPENED.contains(&self)
+    }
+
+    /// How the payload reopens the `Cgroup` step's cgroup for this member, if it does.
+    pub fn reopen(self) -> Option<crate::program::CgroupReopen> {
+        use crate::program::CgroupReopen;
+        match self {
+            CgroupSpec::CreatedPath => Some(CgroupReopen::Path),
+            CgroupSpec::CreatedProcsFile => Some(CgroupReopen::ProcsFile),
+            CgroupSpec::CreatedClosed => Some(CgroupReopen::Closed),
+            CgroupSpec::Fd(_) | CgroupSpec::Created | CgroupSpec::NonCgroupDir => None,
+        }
+    }
 }
 
 /// A clone3 call.
@@ -241,7 +272,10 @@ impl Clone3Call {
         };
         let cgroup = match self.cgroup {
             CgroupSpec::Fd(fd) => Fixed(fd),
-            CgroupSpec::Created => run_time(Target::CgroupFd, 0),
+            CgroupSpec::Created
+            | CgroupSpec::CreatedPath
+            | CgroupSpec::CreatedProcsFile
+            | CgroupSpec::CreatedClosed => run_time(Target::CgroupFd, 0),
             CgroupSpec::NonCgroupDir => run_time(Target::DirFd, 0),
         };
         [

@@ -168,7 +168,8 @@ pub fn setup_reusable(case: &Case) -> bool {
     });
     // A descriptor the lowering opens for the call (a directory that is no cgroup) lives in
     // the case's own frame: a chained case resumes after it and would pass -1.
-    let opens_dir = matches!(&case.call, Call::Clone3(c) if c.cgroup == CgroupSpec::NonCgroupDir);
+    let opens_dir = matches!(&case.call, Call::Clone3(c)
+        if c.cgroup == CgroupSpec::NonCgroupDir || c.cgroup.reopen().is_some());
     !case.steps.is_empty() && steps_stay && !opens_dir && !call_may_mark_caller(case)
 }
 
@@ -252,6 +253,9 @@ fn lower_clone3(c: &Clone3Call, arch: Arch, b: &mut Builder) -> (Vec<u8>, Vec<u8
     }
     if c.cgroup == CgroupSpec::NonCgroupDir {
         b.setup.push(SetupOp::OpenDir { path: "/".into() });
+    }
+    if let Some(how) = c.cgroup.reopen() {
+        b.setup.push(SetupOp::CgroupReopen { how });
     }
     let members = c.members();
     let fixed = members.map(|m| match m {

@@ -131,10 +131,25 @@ pub enum SetupOp {
     CgroupWrite { path: String, content: String },
     /// Open a directory that is not a cgroup (the `DirFd` target).
     OpenDir { path: String },
+    /// Replaces the `CgroupFd` target, the last `CgroupMkdir`'s directory, by another
+    /// descriptor for the same cgroup.
+    CgroupReopen { how: CgroupReopen },
     /// `clone3(CLONE_AUTOREAP|CLONE_PIDFD)`, fork-like: the parent waits for the child's end
     /// through the pidfd and exits with its status, the child carries on with the remaining
     /// steps (it is a process the kernel reaps itself, with `signal->autoreap` set).
     AutoreapInto,
+}
+
+/// How [`SetupOp::CgroupReopen`] reopens the last created cgroup.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CgroupReopen {
+    /// The directory again, `O_PATH | O_DIRECTORY`; the first descriptor is closed.
+    Path,
+    /// Its `cgroup.procs` file, `O_RDONLY`; the directory's descriptor is closed.
+    ProcsFile,
+    /// Nothing: the directory's descriptor is closed and its number stays the target.
+    Closed,
 }
 
 /// What the parent and child do around the call (bit set on the wire).

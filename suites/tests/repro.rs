@@ -16,7 +16,7 @@ use std::process::Command;
 /// started in a cgroup the setup creates, calls from an autoreaped caller, and the setups
 /// and placements the payload applies (nested pid namespaces, kept capabilities, signal
 /// dispositions, a non-cgroup directory, a struct before a guard page, legacy clone with
-/// every pointer).
+/// every pointer, each way of reopening the created cgroup).
 const CASES: &[&str] = &[
     "flags.combo.thread_valid",
     "flags.combo.parent_valid",
@@ -29,6 +29,9 @@ const CASES: &[&str] = &[
     "sighand.clear.ignore_kept",
     "cgroup.into.not_a_cgroup",
     "sizes.tail_into_unmapped_page",
+    "cgroup.into.o_path",
+    "cgroup.into.procs_file",
+    "cgroup.into.cgroup_fd_closed",
 ];
 
 /// The outcome the model predicts where every flag exists (7.1), as a call result.

@@ -1,11 +1,11 @@
 //! Encoding of a batch (docs/PROTOCOL.md, "Batch").
 
-use super::wire::{self, behavior, blob, call, disposition, op, placement, size, target};
+use super::wire::{self, behavior, blob, call, disposition, op, placement, reopen, size, target};
 use super::{crc32, same_names, BATCH_MAGIC, PROTOCOL_VERSION};
 use cloneabi_arch::{Arch, Sysno};
 use cloneabi_suites::case::SlotKind;
 use cloneabi_suites::program::{
-    Blob, CallKind, Disposition, Placement, Program, SetupOp, SizeArg, Target,
+    Blob, CallKind, CgroupReopen, Disposition, Placement, Program, SetupOp, SizeArg, Target,
 };
 
 /// The syscall table every batch carries, in wire order (index = position). The child
@@ -244,6 +244,17 @@ pub fn encode_case(case_index: u32, p: &Program, options: &BatchOptions) -> Vec<
                 put_bytes(&mut out, path.as_bytes());
             }
             SetupOp::AutoreapInto => put_u32(&mut out, op::AUTOREAP_INTO),
+            SetupOp::CgroupReopen { how } => {
+                put_u32(&mut out, op::CGROUP_REOPEN);
+                put_u32(
+                    &mut out,
+                    match how {
+                        CgroupReopen::Path => reopen::PATH,
+                        CgroupReopen::ProcsFile => reopen::PROCS_FILE,
+                        CgroupReopen::Closed => reopen::CLOSED,
+                    },
+                );
+            }
         }
     }
     out

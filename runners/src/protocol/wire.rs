@@ -241,6 +241,17 @@ wire_codes! {
         OPEN_DIR = 7,
         /// `{}`: clone3(CLONE_AUTOREAP|CLONE_PIDFD); the child carries on with the remaining steps.
         AUTOREAP_INTO = 8,
+        /// `{u32 how}`: another descriptor for the last cgroup made becomes the cgroup fd.
+        CGROUP_REOPEN = 9,
+    }
+    /// The `how` of a cgroup reopen step.
+    reopen ("REOPEN") {
+        /// The directory again, O_PATH | O_DIRECTORY; the first descriptor is closed.
+        PATH = 0,
+        /// Its cgroup.procs file, O_RDONLY; the directory's descriptor is closed.
+        PROCS_FILE = 1,
+        /// None: the directory's descriptor is closed, and its number stays the cgroup fd.
+        CLOSED = 2,
     }
     /// The `disposition` of a sigaction step.
     disposition ("DISP") {

@@ -27,6 +27,42 @@ pub(super) fn cases() -> Vec<Case> {
         }),
         case(
             Cgroup,
+            "into.o_path",
+            "an O_PATH descriptor of the cgroup directory is taken",
+        )
+        .origin("kernel/cgroup/cgroup.c cgroup_css_set_fork(): \"This can even be an O_PATH file descriptor\"")
+        .step(Step::Cgroup)
+        .behavior(|b| {
+            b.child_holds = true;
+            b.read_cgroup_procs = true;
+        })
+        .clone3(|c| {
+            c.flags = CLONE_INTO_CGROUP;
+            c.cgroup = CgroupSpec::CreatedPath;
+        }),
+        case(
+            Cgroup,
+            "into.procs_file",
+            "the cgroup's cgroup.procs file, not its directory, is EBADF",
+        )
+        .origin("kernel/cgroup/cgroup.c cgroup_css_set_fork(): \"it can never be a cgroup.procs file descriptor\"")
+        .step(Step::Cgroup)
+        .clone3(|c| {
+            c.flags = CLONE_INTO_CGROUP;
+            c.cgroup = CgroupSpec::CreatedProcsFile;
+        }),
+        case(
+            Cgroup,
+            "into.cgroup_fd_closed",
+            "the cgroup directory's descriptor, closed before the call, is EBADF",
+        )
+        .step(Step::Cgroup)
+        .clone3(|c| {
+            c.flags = CLONE_INTO_CGROUP;
+            c.cgroup = CgroupSpec::CreatedClosed;
+        }),
+        case(
+            Cgroup,
             "into.not_a_cgroup",
             "a directory that is not a cgroup is EBADF",
         )

@@ -379,9 +379,13 @@ impl Generator {
 
     fn cgroup(&mut self, steps: &mut Vec<Step>) -> CgroupSpec {
         match self.below(10) {
-            0..=3 => {
+            0..=2 => {
                 steps.insert(0, Step::Cgroup);
                 CgroupSpec::Created
+            }
+            3 => {
+                steps.insert(0, Step::Cgroup);
+                self.pick(&CgroupSpec::REOPENED)
             }
             4 | 5 => CgroupSpec::NonCgroupDir,
             6 => CgroupSpec::Fd(self.pick(&[0, 1, 3, 1000])),
@@ -653,7 +657,7 @@ pub fn sanitize(mut case: Case) -> Case {
             } else {
                 c.tail = None;
             }
-            if c.cgroup == CgroupSpec::Created && !case.steps.contains(&Step::Cgroup) {
+            if c.cgroup.needs_cgroup_step() && !case.steps.contains(&Step::Cgroup) {
                 case.steps.insert(0, Step::Cgroup);
             }
             let newpid = c.flags & CLONE_NEWPID != 0;

@@ -181,6 +181,9 @@ pub fn catalog_entry(case: &Case, name: &str, summary: &str) -> String {
                         CgroupSpec::Fd(fd) => format!("CgroupSpec::Fd({})", num(fd)),
                         CgroupSpec::Created => "CgroupSpec::Created".into(),
                         CgroupSpec::NonCgroupDir => "CgroupSpec::NonCgroupDir".into(),
+                        CgroupSpec::CreatedPath => "CgroupSpec::CreatedPath".into(),
+                        CgroupSpec::CreatedProcsFile => "CgroupSpec::CreatedProcsFile".into(),
+                        CgroupSpec::CreatedClosed => "CgroupSpec::CreatedClosed".into(),
                     }
                 ));
             }

@@ -16,7 +16,9 @@
 use crate::case::{Call, Case};
 use crate::flags::{CLONE_AUTOREAP, CLONE_PARENT, CLONE_PIDFD, CLONE_THREAD};
 use crate::lower::lower;
-use crate::program::{Blob, CallKind, Disposition, Placement, SetupOp, SizeArg, Target};
+use crate::program::{
+    Blob, CallKind, CgroupReopen, Disposition, Placement, SetupOp, SizeArg, Target,
+};
 use cloneabi_arch::{cheader, Arch, Sysno};
 
 /// The payload's assembly headers, by their path under `fixtures/probe/` (the ABI table's
@@ -207,6 +209,14 @@ pub fn c_reproducer(case: &Case, arch: Arch, expected_outcome: &str) -> Result<S
                     c_str(content)
                 )
             }
+            SetupOp::CgroupReopen { how } => format!(
+                "\tif (cg_reopen({}) != 0)\n\t\treturn 2;\n",
+                match how {
+                    CgroupReopen::Path => 0,
+                    CgroupReopen::ProcsFile => 1,
+                    CgroupReopen::Closed => 2,
+                }
+            ),
             SetupOp::AutoreapInto => "\tautoreap_into();\n".into(),
         };
     }
@@ -308,6 +318,7 @@ pub fn c_reproducer(case: &Case, arch: Arch, expected_outcome: &str) -> Result<S
 {args}{set_tid}static uint64_t slots[3] UNUSED = {{ 0x5a5a5a5a5a5a5a5aULL, 0x5a5a5a5a5a5a5a5aULL, 0x5a5a5a5a5a5a5a5aULL }};
 static long page, pid_max;
 static int dir_fd UNUSED = -1, cg_fd UNUSED = -1;
+static char cg_last[1024] UNUSED; /* the last cgroup made */
 static unsigned char *stack, *tls_area, *unmapped;
 /* The cgroups the setup creates, under this run's own directory. */
 static const char *const cg_dirs[] UNUSED = {{ {cg_dirs} }};
@@ -561,6 +572,28 @@ static UNUSED int cg_mkdir(const char *name)
 		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
 		return -1;
 	}}
+	snprintf(cg_last, sizeof cg_last, "%s", path);
+	return 0;
+}}
+
+/* Another descriptor for the last cgroup made: 0 its directory O_PATH, 1 its cgroup.procs
+ * file, 2 none (the directory's descriptor closed, its number kept). */
+static UNUSED int cg_reopen(int how)
+{{
+	char path[1100];
+	int fd = -1;
+	snprintf(path, sizeof path, how == 1 ? "%s/cgroup.procs" : "%s", cg_last);
+	if (how == 0)
+		fd = open(path, O_PATH | O_DIRECTORY | O_CLOEXEC);
+	else if (how == 1)
+		fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (how != 2 && fd < 0) {{
+		fprintf(stderr, "open %s: %s\n", path, strerror(errno));
+		return -1;
+	}}
+	close(cg_fd);
+	if (how != 2)
+		cg_fd = fd;
 	return 0;
 }}
 

@@ -231,7 +231,7 @@ pub(crate) fn clone3_entry(call: &Clone3Call, env: &ModelEnv) -> Result<KernelAr
         cgroup: match call.cgroup {
             _ if visible(10) => call.cgroup,
             // The payload's descriptors are below 256: a cut keeps them whole or loses them.
-            CgroupSpec::Created | CgroupSpec::NonCgroupDir if get(10) != 0 => call.cgroup,
+            c if !matches!(c, CgroupSpec::Fd(_)) && get(10) != 0 => c,
             _ => CgroupSpec::Fd(get(10)),
         },
         legacy: false,

@@ -306,12 +306,16 @@ fn alloc_pid(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage {
 /// domain of its own, so a CLONE_THREAD into it is EOPNOTSUPP.
 fn cgroup_can_fork(k: &KernelArgs) -> Stage {
     match k.cgroup {
-        CgroupSpec::Created if k.flags & CLONE_THREAD != 0 => {
+        // fget_raw() takes an O_PATH descriptor (its comment: "This can even be an O_PATH
+        // file descriptor"); css_tryget_online_from_dir() wants a kernfs directory, so
+        // cgroup.procs is EBADF, and a closed descriptor is EBADF at fget_raw().
+        CgroupSpec::Created | CgroupSpec::CreatedPath if k.flags & CLONE_THREAD != 0 => {
             fail(EOPNOTSUPP, "CLONE_THREAD into a cgroup of another domain")
         }
-        CgroupSpec::Created => Ok(()),
-        CgroupSpec::Fd(_) | CgroupSpec::NonCgroupDir => {
-            fail(EBADF, "cgroup is not an open cgroup2 directory")
-        }
+        CgroupSpec::Created | CgroupSpec::CreatedPath => Ok(()),
+        CgroupSpec::Fd(_)
+        | CgroupSpec::NonCgroupDir
+        | CgroupSpec::CreatedProcsFile
+        | CgroupSpec::CreatedClosed => fail(EBADF, "cgroup is not an open cgroup2 directory"),
     }
 }
