@@ -276,8 +276,11 @@ pub fn guest_base(arch: Arch) -> Result<PathBuf, ExecError> {
 pub fn guest_base_in(arch: Arch, cache: &Path) -> Result<PathBuf, ExecError> {
     let debian = &arch.abi().debian;
     let compiler = debian.cross_gcc;
+    let protocol_header = crate::protocol::wire::c_header();
     let mut key = Sha256::new();
     key.update(INIT_SOURCE.as_bytes());
+    key.update([0]);
+    key.update(protocol_header.as_bytes());
     for flag in CFLAGS {
         key.update([0]);
         key.update(flag.as_bytes());
@@ -300,9 +303,13 @@ pub fn guest_base_in(arch: Arch, cache: &Path) -> Result<PathBuf, ExecError> {
         .map_err(io_err(&dir))?;
     let src = work.path().join("init.c");
     fs::write(&src, INIT_SOURCE).map_err(io_err(&src))?;
+    let header = work.path().join(crate::protocol::wire::C_HEADER_FILE);
+    fs::write(&header, &protocol_header).map_err(io_err(&header))?;
     let out = work.path().join("init");
     let output = match Command::new(compiler)
         .args(CFLAGS)
+        .arg("-I")
+        .arg(work.path())
         .arg("-o")
         .arg(&out)
         .arg(&src)
