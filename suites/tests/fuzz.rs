@@ -2,7 +2,7 @@
 //! native campaigns are tested at the root, tests/fuzz.rs).
 
 use cloneabi_arch::{Arch, KernelVersion};
-use cloneabi_suites::case::{Call, Case, SetTidSpec, StackSpec};
+use cloneabi_suites::case::{Call, Case, CgroupSpec, SetTidSpec, StackSpec, Step};
 use cloneabi_suites::flags::*;
 use cloneabi_suites::fuzz::shrink::shrink;
 use cloneabi_suites::fuzz::{non_default_fields, render, Executor, Generator, Outcome};
@@ -71,6 +71,20 @@ fn generated_cases_cover_the_input_space() {
     assert!(cases.iter().any(|c| matches!(c.call, Call::Legacy(_))));
     assert!(cases.iter().any(|c| c.kept_caps().is_some()));
     assert!(cases.iter().any(|c| c.nested_levels() > 8));
+    for spec in CgroupSpec::REOPENED {
+        assert!(clone3().any(|c| c.cgroup == spec), "{spec:?} never drawn");
+    }
+    // A member naming the created cgroup comes with the step that creates it, and only such
+    // a member does in a plain stream.
+    for c in &cases {
+        if let Some(call) = c.clone3() {
+            assert_eq!(
+                c.steps.contains(&Step::Cgroup),
+                call.cgroup.needs_cgroup_step(),
+                "{c:?}"
+            );
+        }
+    }
 }
 
 #[test]

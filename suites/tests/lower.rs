@@ -8,7 +8,7 @@ use cloneabi_suites::case::{Call, Member};
 use cloneabi_suites::catalog::{all_cases, case_by_id};
 use cloneabi_suites::fuzz::Generator;
 use cloneabi_suites::lower::lower;
-use cloneabi_suites::program::{Blob, CallKind, Target};
+use cloneabi_suites::program::{Blob, CallKind, CgroupReopen, SetupOp, Target};
 use libtest_mimic::{Arguments, Trial};
 
 #[path = "support/trial.rs"]
@@ -249,6 +249,51 @@ fn the_payload_gets_the_members_the_model_reads(arch: Arch) {
     assert!(checked > 10_000, "only {checked} members checked");
 }
 
+/// Each way of passing the created cgroup other than its open directory is a reopen step
+/// after the cgroup's mkdir, and the cgroup member is the cgroup fd target; the plain one
+/// has none.
+fn reopened_cgroups_are_a_step_after_the_mkdir() {
+    let reopen_of = |id: &str| {
+        let p = lower(&case_by_id(id).unwrap(), Arch::X86_64);
+        let mkdir = p
+            .setup
+            .iter()
+            .position(|op| matches!(op, SetupOp::CgroupMkdir { .. }))
+            .unwrap_or_else(|| panic!("{id}: no cgroup mkdir"));
+        let reopens: Vec<(usize, CgroupReopen)> = p
+            .setup
+            .iter()
+            .enumerate()
+            .filter_map(|(i, op)| match op {
+                SetupOp::CgroupReopen { how } => Some((i, *how)),
+                _ => None,
+            })
+            .collect();
+        assert!(
+            reopens.iter().all(|(i, _)| *i > mkdir),
+            "{id}: {:?}",
+            p.setup
+        );
+        assert!(
+            p.fixups
+                .iter()
+                .any(|f| f.target == Target::CgroupFd && f.blob == Blob::Args),
+            "{id}"
+        );
+        reopens.into_iter().map(|(_, how)| how).collect::<Vec<_>>()
+    };
+    assert_eq!(reopen_of("cgroup.into.valid"), []);
+    assert_eq!(reopen_of("cgroup.into.o_path"), [CgroupReopen::Path]);
+    assert_eq!(
+        reopen_of("cgroup.into.procs_file"),
+        [CgroupReopen::ProcsFile]
+    );
+    assert_eq!(
+        reopen_of("cgroup.into.cgroup_fd_closed"),
+        [CgroupReopen::Closed]
+    );
+}
+
 /// A per-ABI test: its name and body.
 type AbiTest = (&'static str, fn(Arch));
 
@@ -269,6 +314,10 @@ fn main() {
         trial(
             "lower::cases_that_change_the_caller_get_a_process_of_their_own".into(),
             cases_that_change_the_caller_get_a_process_of_their_own,
+        ),
+        trial(
+            "lower::reopened_cgroups_are_a_step_after_the_mkdir".into(),
+            reopened_cgroups_are_a_step_after_the_mkdir,
         ),
     ];
     for arch in Arch::ALL {
