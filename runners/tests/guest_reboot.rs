@@ -4,25 +4,17 @@
 
 use cloneabi_arch::Arch;
 use cloneabi_runners::fuzz::GuestExecutor;
-use cloneabi_runners::kernels::{self, Cache, Release};
 use cloneabi_runners::system_session::GuestKernel;
 use cloneabi_suites::catalog::all_cases;
 use cloneabi_suites::fuzz::Executor;
 use cloneabi_suites::verdict::Verdict;
 use std::time::Duration;
 
+mod common;
+
 #[test]
 fn a_kernel_crash_in_one_case_costs_that_case_only() {
-    let ci = std::env::var("CI").as_deref() == Ok("true");
-    let kernel = Cache::from_env()
-        .ok()
-        .and_then(|c| kernels::cached(Release::Bookworm, Arch::X86_64, &c));
-    let Some(kernel) = kernel else {
-        assert!(
-            !ci,
-            "no cached bookworm x86_64 kernel in CI (cloneabi kernels fetch)"
-        );
-        eprintln!("SKIP: no cached bookworm x86_64 kernel (cloneabi kernels fetch --arch x86_64)");
+    let Some(kernel) = common::bookworm_x86_64_kernel() else {
         return;
     };
     // Forty plain cases of the catalog; the kernel crashes in the eleventh.

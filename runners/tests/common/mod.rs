@@ -300,3 +300,20 @@ pub fn find_in_path(program: &str) -> bool {
     std::env::var_os("PATH")
         .is_some_and(|path| std::env::split_paths(&path).any(|d| d.join(program).is_file()))
 }
+
+/// The cached Debian bookworm x86_64 kernel the guest tests boot, or `None` after saying on
+/// stderr why the test is skipped. In CI (`CI=true`) a missing kernel fails the test.
+pub fn bookworm_x86_64_kernel() -> Option<cloneabi_runners::kernels::KernelImage> {
+    use cloneabi_runners::kernels::{self, Cache, Release};
+    let kernel = Cache::from_env()
+        .ok()
+        .and_then(|c| kernels::cached(Release::Bookworm, Arch::X86_64, &c));
+    if kernel.is_none() {
+        assert!(
+            std::env::var("CI").as_deref() != Ok("true"),
+            "no cached bookworm x86_64 kernel in CI (cloneabi kernels fetch)"
+        );
+        eprintln!("SKIP: no cached bookworm x86_64 kernel (cloneabi kernels fetch --arch x86_64)");
+    }
+    kernel
+}
