@@ -214,6 +214,12 @@ impl Member {
             Member::RunTime { .. } => 1,
         }
     }
+
+    /// An address the payload fills in at run time (not a descriptor).
+    pub fn is_run_time_address(self) -> bool {
+        matches!(self, Member::RunTime { target, .. }
+            if !matches!(target, Target::CgroupFd | Target::DirFd))
+    }
 }
 
 impl Ptr {

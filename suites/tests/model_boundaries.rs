@@ -107,6 +107,9 @@ fn bytes_past_the_kernels_struct() {
     assert_eq!(on((5, 6, 0), vec![], cg(88, 3)), "E2BIG");
     assert_eq!(on((5, 6, 0), vec![], cg(80, 3)), "ok");
     assert_eq!(on((5, 6, 0), vec![], cg(81, 3)), "E2BIG");
+    // Byte by byte for a fixed member: 0x100's non-zero byte is 81, past a size of 81.
+    assert_eq!(on((5, 6, 0), vec![], cg(81, 0x100)), "ok");
+    assert_eq!(on((5, 6, 0), vec![], cg(82, 0x100)), "E2BIG");
     // A descriptor the payload fills in is non-zero wherever its member is read, and only
     // there: 5.4 knows 64 bytes, and a size of 80 stops right where the cgroup member starts.
     let created = |size: u64| {
@@ -118,6 +121,20 @@ fn bytes_past_the_kernels_struct() {
     assert_eq!(on((5, 4, 0), vec![], created(80)), "ok");
     assert_eq!(on((5, 4, 0), vec![], created(81)), "E2BIG");
     assert_eq!(on((5, 4, 0), vec![], created(88)), "E2BIG");
+    // A descriptor is below 256: big-endian, its one non-zero byte is the member's last.
+    let be = |size| predict_on(Arch::S390x, (5, 4, 0), vec![], created(size)).outcome();
+    assert_eq!(be(87), "ok");
+    assert_eq!(be(88), "E2BIG");
+    // An address may be non-zero in any byte: a set_tid array's, cut after its first byte.
+    let array = |size: u64| {
+        call(|c| {
+            c.size = SizeArg::Literal(size);
+            c.set_tid = SetTidSpec::Pids(vec![PidValue::Literal(0)]);
+        })
+    };
+    let be = |size| predict_on(Arch::S390x, (5, 4, 0), vec![], array(size)).outcome();
+    assert_eq!(be(64), "ok");
+    assert_eq!(be(65), "E2BIG");
 }
 
 #[test]
