@@ -791,6 +791,16 @@ fn only_the_checks_that_read_proc_ask_for_it() {
     );
     assert_eq!(needs(Check::NoNewPrivs(0)), (false, false, false, true));
     assert_eq!(needs(Check::ChildRan), (false, false, false, false));
+    // The caller's read of the pidfd's flags names the slot to read.
+    for slot in [SlotKind::Pidfd, SlotKind::ParentTid] {
+        let n = Check::PidfdCloexec(slot).needs();
+        assert_eq!(n.pidfd_flags, Some(slot));
+        assert_eq!(
+            needs(Check::PidfdCloexec(slot)),
+            (false, false, false, false)
+        );
+    }
+    assert_eq!(Check::SlotIsFd(SlotKind::Pidfd).needs().pidfd_flags, None);
 }
 
 #[test]
