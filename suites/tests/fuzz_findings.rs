@@ -136,6 +136,39 @@ fn a_pid_namespace_init_sharing_sighand_is_reaped_by_the_kernel() {
     assert!(checks(predict(&l, &env(Arch::X86_64))).contains(&Check::ExitSignal(0)));
 }
 
+/// Found by the seed-2 native campaign of `tests/fuzz.rs` (fuzz.2.56): the same holds for an
+/// init that dies of SIGSEGV on its first push; zap_pid_ns_processes() runs however it dies.
+#[test]
+fn a_pid_namespace_init_sharing_sighand_that_faults_is_reaped_unseen() {
+    let faulting = |flags: u64| {
+        case(
+            vec![Step::NestPidNs { levels: 2 }],
+            Behavior::default(),
+            |c| {
+                c.flags = flags;
+                c.stack = StackSpec::Literal(0x1000);
+                c.stack_size = 0x1000;
+            },
+        )
+    };
+    let init = faulting(CLONE_VM | CLONE_SIGHAND | CLONE_NEWNS | CLONE_NEWPID);
+    assert_eq!(
+        checks(predict(&init, &env(Arch::X86_64))),
+        [Check::ExitSignal(0)]
+    );
+    // Not an init, or not sharing the handlers: the caller reaps it, killed by SIGSEGV.
+    for flags in [
+        CLONE_VM | CLONE_SIGHAND | CLONE_NEWNS,
+        CLONE_VM | CLONE_NEWPID,
+    ] {
+        assert_eq!(
+            checks(predict(&faulting(flags), &env(Arch::X86_64))),
+            [Check::ChildKilled(11)],
+            "{flags:#x}"
+        );
+    }
+}
+
 #[test]
 fn a_threads_chosen_pid_and_child_tid_are_its_thread_id() {
     let thread = Behavior {

@@ -116,6 +116,42 @@ fn ns_index(name: &str) -> usize {
         .expect("known namespace")
 }
 
+/// The signal do_notify_parent() would send the caller for the child's end: a valid exit
+/// signal only (legacy clone() could set any byte until kernel_clone() tested it), and
+/// SIGCHLD to the new parent of a child whose caller exited (reparent_leader() in
+/// kernel/exit.c resets exit_signal).
+fn exit_signal_sent(case: &Case, k: &KernelArgs) -> u64 {
+    if case.behavior.caller_exits {
+        SIGCHLD
+    } else if k.exit_signal <= NSIG {
+        k.exit_signal
+    } else {
+        0
+    }
+}
+
+/// zap_pid_ns_processes(): a pid namespace's init sets SIGCHLD to SIG_IGN in its own sighand
+/// as it exits, however it dies. A CLONE_SIGHAND child shares that with the caller, so
+/// do_notify_parent() reaps it at once and sends nothing when its exit signal is SIGCHLD:
+/// the caller's wait finds no child.
+fn reaped_unseen(case: &Case, k: &KernelArgs, env: &ModelEnv) -> bool {
+    k.flags & CLONE_AUTOREAP == 0
+        && !case.behavior.no_reap
+        && k.flags & CLONE_SIGHAND != 0
+        && pid_ns_layout(case, k, env).child_ns_without_reaper
+        && exit_signal_sent(case, k) == SIGCHLD
+}
+
+/// A child that faults on its first push dies of SIGSEGV before it reports: the caller
+/// reaps it so, unless the kernel reaped it unseen.
+fn killed_by_its_fault(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec<Check> {
+    if reaped_unseen(case, k, env) {
+        vec![Check::ExitSignal(0)]
+    } else {
+        vec![Check::ChildKilled(11)]
+    }
+}
+
 pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec<Check> {
     let f = k.flags;
     // A child given a literal stack address nothing maps faults on its first push. But
@@ -125,7 +161,7 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     // range lets through (s390x), leaves the child on the caller's SP, where it runs.
     if let (StackSpec::Literal(addr), false) = (k.stack, k.legacy) {
         if addr != 0 && addr.wrapping_add(k.stack_size) != 0 {
-            return vec![Check::ChildKilled(11)];
+            return killed_by_its_fault(case, k, env);
         }
     }
     // The kernel keeps the whole 64-bit stack member: clone3_stack_valid() tests it with
@@ -140,7 +176,7 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     };
     if let (StackSpec::Region { offset, .. }, false) = (k.stack, k.legacy) {
         if offset != 0 && child_sp(offset.wrapping_add(k.stack_size)) >> 32 != 0 {
-            return vec![Check::ChildKilled(11)];
+            return killed_by_its_fault(case, k, env);
         }
     }
     let mut checks = vec![Check::ChildRan];
@@ -166,20 +202,8 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
         // do_notify_parent() sends only a valid signal; legacy clone() could set any byte
         // until kernel_clone() tested it. A child whose parent exited signals its new one
         // with SIGCHLD (reparent_leader() in kernel/exit.c resets exit_signal).
-        let sent = if case.behavior.caller_exits {
-            SIGCHLD
-        } else if k.exit_signal <= NSIG {
-            k.exit_signal
-        } else {
-            0
-        };
-        // zap_pid_ns_processes(): a pid namespace's init sets SIGCHLD to SIG_IGN in its own
-        // sighand as it exits. A CLONE_SIGHAND child shares that with the caller, so
-        // do_notify_parent() reaps it at once and sends nothing when its exit signal is
-        // SIGCHLD: the caller's wait finds no child.
-        let init_sharing_sighand =
-            f & CLONE_SIGHAND != 0 && pid_ns_layout(case, k, env).child_ns_without_reaper;
-        if init_sharing_sighand && sent == SIGCHLD {
+        let sent = exit_signal_sent(case, k);
+        if reaped_unseen(case, k, env) {
             checks.push(Check::ExitSignal(0));
         } else {
             checks.push(Check::ChildExited(0));
