@@ -117,7 +117,7 @@ pub fn run_rebooting(
     let mut out = Vec::with_capacity(cases.len());
     let mut rest = cases;
     let mut breaks = Vec::new();
-    loop {
+    let last = loop {
         let reboots = breaks.len() as u32;
         let run = boot(rest)?;
         let mut outs = outcomes(&run);
@@ -125,11 +125,7 @@ pub fn run_rebooting(
             .filter(|_| reboots < max_reboots && crate::interrupt::requested().is_none());
         let Some(at) = at else {
             out.extend(outs);
-            return Ok(Rebooted {
-                outcomes: out,
-                last: run,
-                breaks,
-            });
+            break run;
         };
         let failure = run.error.as_deref().unwrap_or_default();
         if let Some(o) = outs.get_mut(at) {
@@ -142,11 +138,7 @@ pub fn run_rebooting(
         rest = &rest[at + 1..];
         if rest.is_empty() {
             // Nothing is left to boot for: the run's own error says what broke.
-            return Ok(Rebooted {
-                outcomes: out,
-                last: run,
-                breaks,
-            });
+            break run;
         }
         breaks.push(format!("{}: {failure}", run.results[at].case));
         eprintln!(
@@ -156,7 +148,12 @@ pub fn run_rebooting(
             run.results[at].case,
             rest.len()
         );
-    }
+    };
+    Ok(Rebooted {
+        outcomes: out,
+        last,
+        breaks,
+    })
 }
 
 /// The second kernel's run of a campaign's shrunk cases, or which run was wanted and why it
