@@ -75,13 +75,21 @@ impl BatchOptions {
     /// The `options` word.
     pub fn bits(&self) -> u32 {
         use wire::option;
-        let bit = |on: bool, b: u32| if on { b } else { 0 };
         bit(self.write_twice, option::TWICE)
             | bit(self.power_off, option::POWEROFF)
             | bit(self.mount_proc, option::PROC)
             | bit(self.cgroup.is_some(), option::CGROUP)
             | bit(self.bare, option::BARE)
             | bit(self.kmsg_noise, option::NOISE)
+    }
+}
+
+/// `v` when `on`, else 0: one bit (or set of bits) of a word.
+fn bit(on: bool, v: u32) -> u32 {
+    if on {
+        v
+    } else {
+        0
     }
 }
 
@@ -123,7 +131,6 @@ fn target_code(t: Target) -> u8 {
 /// the machine off (a guest's /init): never on a host.
 fn behavior_bits(p: &Program, options: &BatchOptions) -> u32 {
     let b = &p.behavior;
-    let bit = |on: bool, v: u32| if on { v } else { 0 };
     bit(b.child_holds, behavior::CHILD_HOLDS)
         | bit(b.pidfd_signal, behavior::PIDFD_SIGNAL)
         | bit(b.cleartid_waiter, behavior::CLEARTID_WAITER)
