@@ -48,17 +48,11 @@ fn words(call: &Clone3Call) -> [u64; 11] {
     call.members().map(Member::model_word)
 }
 
-/// Which members hold an address the payload fills in at run time: its word here is a
-/// non-zero stand-in, so any of its bytes may be the non-zero one. A descriptor it fills in
-/// is below 256 (the payload's are), so only its lowest-order byte is non-zero, as in its
-/// stand-in.
-fn run_time_addresses(call: &Clone3Call) -> [bool; 11] {
-    call.members().map(|m| m.is_run_time_address())
-}
-
 /// Whether a byte range of the caller's buffer holds a non-zero byte: byte by byte, in the
-/// target's byte order, for the values the case fixes and the descriptors; for the run-time
-/// addresses, wherever their member overlaps the range.
+/// target's byte order, for the values the case fixes and the descriptors the payload fills
+/// in (below 256, so only their lowest-order byte is non-zero, as in their stand-in); for
+/// the addresses it fills in, wherever their member overlaps the range, since any of their
+/// bytes may be the non-zero one.
 fn nonzero_in(call: &Clone3Call, from: u64, to: u64, endian: Endian) -> bool {
     let bytes = |v: u64| match endian {
         Endian::Little => v.to_le_bytes(),
@@ -70,19 +64,14 @@ fn nonzero_in(call: &Clone3Call, from: u64, to: u64, endian: Endian) -> bool {
             .enumerate()
             .any(|(i, b)| *b != 0 && (from..to).contains(&(start + i as u64)))
     };
-    let run_time = run_time_addresses(call);
-    let members = FIELDS
-        .iter()
-        .zip(words(call))
-        .zip(run_time)
-        .any(|((f, w), any_byte)| {
-            let (start, end) = (f.offset as u64, (f.offset + f.size) as u64);
-            if any_byte {
-                w != 0 && start < to && end > from
-            } else {
-                set_in_range(start, w)
-            }
-        });
+    let members = FIELDS.iter().zip(call.members()).any(|(f, m)| {
+        let (start, end) = (f.offset as u64, (f.offset + f.size) as u64);
+        if m.is_run_time_address() {
+            start < to && end > from
+        } else {
+            set_in_range(start, m.model_word())
+        }
+    });
     let tail = call
         .tail
         .is_some_and(|(off, v)| set_in_range(off as u64, v));
