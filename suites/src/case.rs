@@ -83,6 +83,14 @@ impl Ptr {
             _ => None,
         }
     }
+
+    /// The output slot the pointer names exactly: where the kernel's writes land.
+    pub fn exact_slot(self) -> Option<SlotKind> {
+        match self {
+            Ptr::Slot(s) => Some(s),
+            _ => None,
+        }
+    }
 }
 
 /// The `stack` member (or legacy `newsp`).

@@ -3,7 +3,7 @@
 //! byte order, the legacy clone() argument order.
 
 use crate::case::{
-    Call, Case, CgroupSpec, Clone3Call, LegacyCall, Member, PidValue, Placement, Ptr, SetTidSpec,
+    Call, Case, CgroupSpec, Clone3Call, LegacyCall, Member, PidValue, Placement, SetTidSpec,
     SizeArg, StackSpec, Step,
 };
 use crate::flags::{
@@ -115,11 +115,8 @@ pub fn observations(case: &Case) -> Observe {
         // for legacy clone().
         pidfd_flags: match &case.call {
             _ if flags & CLONE_PIDFD == 0 => None,
-            Call::Clone3(c) => c.pidfd.slot().filter(|_| matches!(c.pidfd, Ptr::Slot(_))),
-            Call::Legacy(l) => l
-                .parent_tid
-                .slot()
-                .filter(|_| matches!(l.parent_tid, Ptr::Slot(_))),
+            Call::Clone3(c) => c.pidfd.exact_slot(),
+            Call::Legacy(l) => l.parent_tid.exact_slot(),
         },
     }
 }

@@ -240,13 +240,9 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
         });
     }
     // Output slots: what the flags write, and that nothing else is written.
-    let slot_of = |p: Ptr| match p {
-        Ptr::Slot(s) => Some(s),
-        _ => None,
-    };
     let mut written = Vec::new();
     if f & CLONE_PIDFD != 0 {
-        if let Some(s) = slot_of(k.pidfd) {
+        if let Some(s) = k.pidfd.exact_slot() {
             checks.push(Check::SlotIsFd(s));
             // pidfd_prepare() / get_unused_fd_flags(O_RDWR | O_CLOEXEC) in copy_process().
             checks.push(Check::PidfdCloexec(s));
@@ -254,7 +250,7 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
         }
     }
     if f & CLONE_PARENT_SETTID != 0 {
-        if let Some(s) = slot_of(k.parent_tid) {
+        if let Some(s) = k.parent_tid.exact_slot() {
             if !written.contains(&s) {
                 checks.push(Check::SlotIsReturnedPid(s));
                 written.push(s);
@@ -264,7 +260,7 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
     // mm_release() clears child_tid (and wakes a futex waiter) only while another task
     // still uses the mm: a CLONE_VM child. A child with its own mm exits without it.
     let clears = f & CLONE_CHILD_CLEARTID != 0 && f & CLONE_VM != 0;
-    if let Some(s) = slot_of(k.child_tid) {
+    if let Some(s) = k.child_tid.exact_slot() {
         match (f & CLONE_CHILD_SETTID != 0, clears) {
             (true, false) => {
                 checks.push(Check::SlotIsChildPid(s));
