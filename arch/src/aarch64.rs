@@ -25,6 +25,7 @@ pub const ABI: ArchAbi = ArchAbi {
             console: "ttyAMA0",
             lava_arch: "arm64",
             typical_boot_ms: 1800,
+            record_channel: crate::abi::VIRTIO_SERIAL_PCI,
         },
         image: ImageFormat::Arm64Image,
         sources: KernelSources {

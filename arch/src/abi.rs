@@ -172,7 +172,27 @@ pub struct QemuSystem {
     /// A typical empty boot of a Debian kernel with the tuned flags under TCG on a 2-core
     /// machine, in milliseconds: the scale for boot deadlines.
     pub typical_boot_ms: u32,
+    /// The port the payload writes its records to, apart from the console.
+    pub record_channel: RecordChannel,
 }
+
+/// A virtio-serial port for the payload's records, so that printk cannot interleave with
+/// them and each record is written once.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
+pub struct RecordChannel {
+    /// The QEMU device holding the port (`virtio-serial-pci`, `virtio-serial-ccw`).
+    pub device: &'static str,
+    /// The kernel modules the port needs where a kernel builds them as modules (Debian's
+    /// 6.1 packages), in load order: the transport, then the console driver. Each one's
+    /// own dependencies are read from its `.modinfo`.
+    pub modules: &'static [&'static str],
+}
+
+/// The record channel of a machine whose virtio devices sit on PCI.
+pub const VIRTIO_SERIAL_PCI: RecordChannel = RecordChannel {
+    device: "virtio-serial-pci",
+    modules: &["virtio_pci", "virtio_console"],
+};
 
 /// The container format of a kernel image, each with the marker that identifies it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize)]

@@ -81,6 +81,7 @@ pub(crate) const QEMU_PSERIES: QemuSystem = QemuSystem {
     console: "hvc0",
     lava_arch: "ppc64",
     typical_boot_ms: 2000,
+    record_channel: crate::abi::VIRTIO_SERIAL_PCI,
 };
 
 pub(crate) const SYSCALL_SC: SyscallConvention = SyscallConvention {

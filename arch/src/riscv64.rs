@@ -21,6 +21,7 @@ pub const ABI: ArchAbi = ArchAbi {
             console: "ttyS0",
             lava_arch: "riscv64",
             typical_boot_ms: 2000,
+            record_channel: crate::abi::VIRTIO_SERIAL_PCI,
         },
         image: ImageFormat::RiscvImage,
         // riscv64 became a Debian release architecture with trixie: bookworm has no kernel.

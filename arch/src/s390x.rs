@@ -21,6 +21,7 @@ pub const ABI: ArchAbi = ArchAbi {
             console: "ttysclp0",
             lava_arch: "s390x",
             typical_boot_ms: 2700,
+            record_channel: RecordChannel { device: "virtio-serial-ccw", modules: &["virtio_ccw", "virtio_console"] },
         },
         image: ImageFormat::S390Image,
         sources: KernelSources {

@@ -22,6 +22,7 @@ pub const ABI: ArchAbi = ArchAbi {
             console: "ttyS0",
             lava_arch: "x86_64",
             typical_boot_ms: 2600,
+            record_channel: crate::abi::VIRTIO_SERIAL_PCI,
         },
         image: ImageFormat::BzImage,
         sources: KernelSources {
