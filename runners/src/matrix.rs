@@ -40,7 +40,13 @@ pub fn default_guests(
         let sources = arch.kernel_arch().sources;
         let releases = sources.debian.map_or(&[][..], |d| d.default);
         for &release in releases {
-            let found = kernels::cached(release, arch, cache)
+            let cached = kernels::cached(release, arch, cache);
+            // An entry cached before the record channel gets its modules when it may.
+            let stale = cached
+                .as_ref()
+                .is_some_and(|k| k.channel_modules().is_none());
+            let found = cached
+                .filter(|_| !(stale && provision))
                 .map(Ok)
                 .unwrap_or_else(|| {
                     if !provision {

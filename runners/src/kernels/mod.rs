@@ -25,6 +25,7 @@ pub mod apt;
 mod build;
 mod cache;
 pub mod identify;
+pub mod modules;
 
 pub use build::{
     build, build_default, cached_default, config_plan, fixture, in_path, required_tools,
@@ -183,6 +184,16 @@ impl KernelImage {
     pub fn of_image(path: &Path) -> Option<KernelImage> {
         let k = KernelImage::load(path.parent()?, true).ok()?;
         (fs::canonicalize(&k.path).ok()? == fs::canonicalize(path).ok()?).then_some(k)
+    }
+
+    /// The kernel modules the record channel needs, in load order (empty when it needs
+    /// none); `None` for an entry cached before the channel existed.
+    pub fn channel_modules(&self) -> Option<Vec<PathBuf>> {
+        match self.meta.origin {
+            Origin::Debian { .. } => modules::of_entry(&self.dir),
+            // A kernel built here has no modules: what its config leaves out stays out.
+            Origin::Built { .. } | Origin::Tree { .. } => Some(Vec::new()),
+        }
     }
 
     /// Recompute the sha256 and compare with the metadata.
@@ -519,8 +530,25 @@ fn fetch_one(
         .join(rel.name())
         .join(arch.name())
         .join(sanitize(&pkg.version));
+    let wanted = arch.kernel_arch().qemu.record_channel.modules;
     if let Ok(k) = KernelImage::load(&dir, true) {
-        return Ok(k);
+        if k.channel_modules().is_some() {
+            return Ok(k);
+        }
+        // Cached before the record channel: take its modules from the same package.
+        let res = (|| {
+            let staging = cache.staging()?;
+            let deb = state.download(&pkg, staging.path())?;
+            let unpack = staging.path().join("unpack");
+            apt::dpkg_extract(&deb, &unpack)?;
+            let entry = staging.path().join("entry");
+            modules::collect(&unpack, k.kernel_release(), wanted, &entry)?;
+            let from = entry.join(modules::DIR);
+            let to = dir.join(modules::DIR);
+            fs::rename(&from, &to).map_err(|e| KernelError::io(&to, e))?;
+            Ok(k)
+        })();
+        return res.map_err(|e| (e, Some(s)));
     }
     let res = (|| {
         let staging = cache.staging()?;
@@ -553,6 +581,7 @@ fn fetch_one(
         let entry = staging.path().join("entry");
         fs::create_dir(&entry).map_err(|e| KernelError::io(&entry, e))?;
         fs::rename(&image, entry.join(&file)).map_err(|e| KernelError::io(&image, e))?;
+        modules::collect(&unpack, &kernel_release, wanted, &entry)?;
         let sha256 = sha256_file(&entry.join(&file))?;
         let size = fs::metadata(entry.join(&file))
             .map_err(|e| KernelError::io(&entry, e))?
