@@ -186,27 +186,44 @@ mod tests {
 pub struct BootRow {
     pub arch: cloneabi_arch::Arch,
     pub kernel: String,
-    /// The payload with no cases (it powers off at once), tuned flags.
+    /// The payload with no cases (it powers off at once), tuned flags, no record channel.
     pub empty_tuned: f64,
     /// The same with the plain flags.
     pub empty_plain: f64,
-    /// The whole suite in one boot, tuned flags.
-    pub suite: f64,
+    /// The whole suite in one boot, tuned flags, records twice on the console.
+    pub suite_console: f64,
+    /// The same with the records once on the record channel (its modules loaded first
+    /// where the kernel needs them).
+    pub suite_channel: f64,
+}
+
+/// How a benchmark boot writes its records.
+#[derive(Clone, Copy)]
+enum Records {
+    Console,
+    Channel,
 }
 
 /// Boots `kernel` with the payload and `cases`, returning QEMU's wall time.
 fn boot_once(
-    arch: cloneabi_arch::Arch,
-    kernel: &std::path::Path,
+    guest: &crate::matrix::Guest,
     cases: &[Case],
     tuning: crate::qemu::cmdline::Tuning,
+    records: Records,
 ) -> Result<f64, StartError> {
     use crate::system_session::{guest_options, GuestInitrd};
+    let arch = guest.arch;
+    let on_channel = matches!(records, Records::Channel);
     // No cases: an empty boot of the payload, which powers off at once.
-    let guest = GuestInitrd::build(arch, cases, &guest_options(!cases.is_empty()))?;
-    let initrd = guest.path();
-    let mut spec = crate::qemu::BootSpec::new(arch, kernel, &initrd);
+    let options = crate::protocol::batch::BatchOptions {
+        record_channel: on_channel,
+        ..guest_options(!cases.is_empty())
+    };
+    let modules = guest.kernel.channel_modules().unwrap_or_default();
+    let initrd = GuestInitrd::build(arch, cases, &options, &modules)?;
+    let mut spec = crate::qemu::BootSpec::new(arch, &guest.kernel.path, initrd.path());
     spec.tuning = tuning;
+    spec.record_channel = on_channel;
     let out = crate::qemu::boot(&spec, &mut |_| {}).map_err(|e| StartError(e.to_string()))?;
     if !out.clean_poweroff() {
         return Err(StartError(format!(
@@ -214,11 +231,18 @@ fn boot_once(
             out.exit
         )));
     }
+    if on_channel && out.channel.is_empty() {
+        return Err(StartError(format!(
+            "{arch} {}: no record arrived on the record channel",
+            guest.kernel.meta.kernel_release
+        )));
+    }
     Ok(out.wall_time.as_secs_f64())
 }
 
-/// Per arch: the suite's boot next to an empty boot of the same kernel with the same
-/// (tuned) flags and with the plain flags; each the median of `rounds` boots, one at a time.
+/// Per arch: the suite's boot, with its records on the console and on the record channel,
+/// next to an empty boot of the same kernel with the same (tuned) flags and with the plain
+/// flags; each the median of `rounds` boots, one at a time.
 pub fn boot_bench(
     cases: &[Case],
     guests: &[crate::matrix::Guest],
@@ -228,18 +252,19 @@ pub fn boot_bench(
     guests
         .iter()
         .map(|g| {
-            let time = |cases: &[Case], t: Tuning| -> Result<f64, StartError> {
+            let time = |cases: &[Case], t: Tuning, r: Records| -> Result<f64, StartError> {
                 let walls = (0..rounds.max(1))
-                    .map(|_| boot_once(g.arch, &g.kernel.path, cases, t))
+                    .map(|_| boot_once(g, cases, t, r))
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(median(walls))
             };
             Ok(BootRow {
                 arch: g.arch,
                 kernel: g.kernel.meta.kernel_release.clone(),
-                empty_tuned: time(&[], Tuning::Tuned)?,
-                empty_plain: time(&[], Tuning::Plain)?,
-                suite: time(cases, Tuning::Tuned)?,
+                empty_tuned: time(&[], Tuning::Tuned, Records::Console)?,
+                empty_plain: time(&[], Tuning::Plain, Records::Console)?,
+                suite_console: time(cases, Tuning::Tuned, Records::Console)?,
+                suite_channel: time(cases, Tuning::Tuned, Records::Channel)?,
             })
         })
         .collect()
@@ -248,17 +273,20 @@ pub fn boot_bench(
 /// A Markdown table of boot rows.
 pub fn boot_table(rows: &[BootRow]) -> String {
     let mut out = String::from(
-        "| arch | kernel | empty boot, plain (s) | empty boot, tuned (s) | suite boot, tuned (s) | suite / tuned empty |\n|---|---|---:|---:|---:|---:|\n",
+        "| arch | kernel | empty boot, plain (s) | empty boot, tuned (s) | suite boot, records on the console (s) | suite boot, records on the channel (s) | console / tuned empty | channel / tuned empty |\n|---|---|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
+        let e = r.empty_tuned.max(0.001);
         out += &format!(
-            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
             r.arch,
             r.kernel,
             r.empty_plain,
             r.empty_tuned,
-            r.suite,
-            r.suite / r.empty_tuned.max(0.001)
+            r.suite_console,
+            r.suite_channel,
+            r.suite_console / e,
+            r.suite_channel / e
         );
     }
     out

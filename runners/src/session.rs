@@ -32,6 +32,9 @@ pub struct RawRun {
     pub runner: RunnerKind,
     /// Everything the payload (or the console) printed.
     pub output: Vec<u8>,
+    /// A guest's console, when the records came on a channel of their own: the log a lost
+    /// or broken case is shown with.
+    pub console: Option<Vec<u8>>,
     pub wall_time: Duration,
     pub payload: Payload,
     /// Absolute pid-namespace level the payload ran at.
@@ -123,7 +126,7 @@ pub fn judge_run(cases: &[Case], raw: RawRun) -> Run {
     if let Some(g) = &gap {
         findings.push(g.finding());
     }
-    let console = excerpt(&raw.output, 4000);
+    let console = excerpt(raw.console.as_deref().unwrap_or(&raw.output), 4000);
     let results = cases
         .iter()
         .enumerate()
@@ -360,6 +363,7 @@ fn run_in_sandbox(
         }),
         bare: opts.bare,
         kmsg_noise: false,
+        record_channel: false,
     };
     let batch = encode_batch(arch, &options, &programs(cases, arch));
     let batch_path = dir.path().join("cloneabi.batch");
@@ -394,6 +398,7 @@ fn run_in_sandbox(
         arch,
         runner,
         output: out.output,
+        console: None,
         wall_time: out.wall_time,
         payload,
         payload_level: crate::native::own_pid_ns_level() + 1,

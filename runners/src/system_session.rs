@@ -22,6 +22,8 @@ pub struct GuestKernel<'a> {
     /// The release channel the kernel came from (`sid`, `bookworm-backports`...), when
     /// cloneabi provisioned it.
     pub channel: Option<String>,
+    /// The kernel modules the record channel needs, in load order (`kernels::modules`).
+    pub modules: Vec<std::path::PathBuf>,
 }
 
 impl<'a> GuestKernel<'a> {
@@ -34,15 +36,20 @@ impl<'a> GuestKernel<'a> {
                 image.meta.package_version.clone(),
             )),
             channel: image.release.map(|r| r.name().to_string()),
+            modules: image.channel_modules().unwrap_or_default(),
         }
     }
 
-    /// A kernel the user named, of unknown provenance.
+    /// A kernel the user named, of unknown provenance; a kernel of the cache brings the
+    /// record channel's modules along.
     pub fn file(path: &'a Path) -> GuestKernel<'a> {
         GuestKernel {
             path,
             package: None,
             channel: None,
+            modules: crate::kernels::KernelImage::of_image(path)
+                .and_then(|k| k.channel_modules())
+                .unwrap_or_default(),
         }
     }
 
@@ -71,11 +78,13 @@ impl<'a> GuestKernel<'a> {
     }
 }
 
-/// The batch options of a guest: records written twice (the console is shared), power off
-/// at the end; with `observe`, a fresh procfs and a cgroup2 hierarchy for the cases.
+/// The batch options of a guest: records written once on the record channel, or twice
+/// where the guest has no channel and shares its console with printk; power off at the end;
+/// with `observe`, a fresh procfs and a cgroup2 hierarchy for the cases.
 pub(crate) fn guest_options(observe: bool) -> BatchOptions {
     BatchOptions {
         write_twice: true,
+        record_channel: true,
         power_off: true,
         mount_proc: observe,
         cgroup: observe.then(|| CgroupSetup {
@@ -117,8 +126,9 @@ impl GuestInitrd {
         arch: Arch,
         cases: &[Case],
         options: &BatchOptions,
+        modules: &[std::path::PathBuf],
     ) -> Result<GuestInitrd, StartError> {
-        GuestInitrd::build_group(&[arch], cases, options)
+        GuestInitrd::build_group(&[arch], cases, options, modules)
     }
 
     /// `abis[0]`'s payload as /init, the others as its companions. A companion whose payload
@@ -127,6 +137,7 @@ impl GuestInitrd {
         abis: &[Arch],
         cases: &[Case],
         options: &BatchOptions,
+        modules: &[std::path::PathBuf],
     ) -> Result<GuestInitrd, StartError> {
         use crate::protocol::wire::{COMPANIONS_PATH, COMPANION_DIR};
         let (&first, rest) = abis
@@ -144,6 +155,19 @@ impl GuestInitrd {
             encode_batch(first, options, &programs(cases, first)),
             0o644,
         );
+        if options.record_channel {
+            for (i, m) in modules.iter().enumerate() {
+                let bytes = std::fs::read(m)
+                    .map_err(|e| StartError(format!("reading {}: {e}", m.display())))?;
+                let name = m.file_name().unwrap_or_default().to_string_lossy();
+                let name = name.split_once('-').map_or(&*name, |(_, n)| n);
+                initramfs = initramfs.file(
+                    &format!("{}/{i:02}-{name}", crate::protocol::wire::MODULES_DIR),
+                    bytes,
+                    0o644,
+                );
+            }
+        }
         let mut payloads = vec![(first, payload)];
         let mut missing = Vec::new();
         let mut names = String::new();
@@ -260,6 +284,18 @@ pub struct BootRuns {
     /// One per ABI asked for, in that order: its run, or why its payload could not run.
     pub runs: Vec<Result<Run, StartError>>,
     pub console: Vec<u8>,
+    /// What arrived on the record channel (empty when the guest had none).
+    pub channel: Vec<u8>,
+}
+
+/// [`run_boot`] with the boot's console and record channel.
+pub fn run_boot_streams(
+    cases: &[Case],
+    abis: &[Arch],
+    kernel: &GuestKernel<'_>,
+    run_timeout: Duration,
+) -> Result<BootRuns, StartError> {
+    boot_abis(cases, abis, kernel, run_timeout, false)
 }
 
 /// Boots `kernel` once and runs every case for each ABI of `abis`, which all run on that
@@ -288,9 +324,11 @@ fn boot_abis(
     crate::kernels::identify::check(kernel.path, arch).map_err(|e| StartError(e.to_string()))?;
     let options = BatchOptions {
         kmsg_noise,
+        // The noise test proves the console's framing: its records stay on the console.
+        record_channel: !kmsg_noise,
         ..guest_options(true)
     };
-    let guest = GuestInitrd::build_group(abis, cases, &options)?;
+    let guest = GuestInitrd::build_group(abis, cases, &options, &kernel.modules)?;
     let initrd = guest.path();
     let companions: Vec<Arch> = guest.payloads[1..].iter().map(|(a, _)| *a).collect();
     let mut spec = BootSpec::new(arch, kernel.path, &initrd);
@@ -302,6 +340,7 @@ fn boot_abis(
     spec.boot_timeout = run_timeout;
     spec.run_timeout = run_timeout;
     spec.total_timeout = Some(run_timeout);
+    spec.record_channel = options.record_channel;
     // The companions' kernel arguments (x32's syscall.x32=y); /init's own come with its arch.
     let mut append: Vec<&str> = companions
         .iter()
@@ -342,6 +381,14 @@ fn boot_abis(
     let failure = boot_failure(&outcome, arch, kernel, run_timeout, silence);
     let console = outcome.console.clone();
     let starts = console_parts(&console, &companions);
+    // The records: the channel's when the payload wrote there (the markers between the
+    // payloads are on both), else the console's.
+    let records = if outcome.channel.is_empty() {
+        &console
+    } else {
+        &outcome.channel
+    };
+    let record_starts = console_parts(records, &companions);
     let qemu_info = QemuInfo {
         binary: outcome.qemu_binary.clone(),
         version: outcome.qemu_version.clone(),
@@ -354,8 +401,11 @@ fn boot_abis(
         .iter()
         .enumerate()
         .map(|(i, (abi, _))| {
-            let part =
-                part_range(&starts, i, console.len()).map(|r| (r.end, part_ended(&console[r])));
+            let part = part_range(&record_starts, i, records.len()).map(|r| {
+                let console_end =
+                    part_range(&starts, i, console.len()).map_or(console.len(), |c| c.end);
+                (console_end, part_ended(&records[r]))
+            });
             (*abi, part)
         })
         .collect();
@@ -375,8 +425,12 @@ fn boot_abis(
         let Some((i, (_, payload))) = ran.next() else {
             break;
         };
-        let range = part_range(&starts, i, console.len());
-        let output = range.clone().map_or_else(Vec::new, |r| console[r].to_vec());
+        let output = part_range(&record_starts, i, records.len())
+            .map_or_else(Vec::new, |r| records[r].to_vec());
+        // With the records on the channel, a case's log is the kernel's side: the console.
+        let console_part = (!outcome.channel.is_empty()).then(|| {
+            part_range(&starts, i, console.len()).map_or_else(Vec::new, |r| console[r].to_vec())
+        });
         // The part's wall time: from the boot's start (/init) or its marker to the next
         // marker or QEMU's exit.
         let begin = if i == 0 {
@@ -391,6 +445,7 @@ fn boot_abis(
             arch: abi,
             runner: RunnerKind::QemuSystem,
             output,
+            console: console_part,
             wall_time,
             payload,
             // A companion is pid 1 of a pid namespace of its own.
@@ -415,7 +470,11 @@ fn boot_abis(
         }
         runs.push(Ok(run));
     }
-    Ok(BootRuns { runs, console })
+    Ok(BootRuns {
+        runs,
+        console,
+        channel: outcome.channel,
+    })
 }
 
 /// The run error of one payload's part, given the boot's failure, where on the console a

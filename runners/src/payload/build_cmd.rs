@@ -31,6 +31,7 @@ const PAYLOAD_FILES: &[&str] = &[
     "case.c",
     "cleanup.c",
     "workers.c",
+    "channel.c",
     "main.c",
     "payload.h",
 ];

@@ -69,6 +69,9 @@ pub struct BatchOptions {
     pub bare: bool,
     /// Bit 5 (a test aid): flood the kernel log through /dev/kmsg while each case runs.
     pub kmsg_noise: bool,
+    /// Bit 6: a guest's /init writes the records once to the record channel's port, and
+    /// falls back to the console (and `write_twice`) only when the port is missing.
+    pub record_channel: bool,
 }
 
 impl BatchOptions {
@@ -81,6 +84,7 @@ impl BatchOptions {
             | bit(self.cgroup.is_some(), option::CGROUP)
             | bit(self.bare, option::BARE)
             | bit(self.kmsg_noise, option::NOISE)
+            | bit(self.record_channel, option::CHANNEL)
     }
 }
 
@@ -436,8 +440,17 @@ mod tests {
             }),
             bare: false,
             kmsg_noise: false,
+            record_channel: false,
         };
         assert_eq!(o.bits(), 0b1101);
+        assert_eq!(
+            BatchOptions {
+                record_channel: true,
+                ..o.clone()
+            }
+            .bits(),
+            0b100_1101
+        );
         assert_eq!(BatchOptions { bare: true, ..o }.bits(), 0b1_1101);
     }
 }

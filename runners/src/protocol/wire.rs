@@ -26,6 +26,18 @@ pub const COMPANION_DIR: &str = "/abi";
 /// payload starts: everything on the console after it is that payload's.
 pub const PAYLOAD_MARKER: &str = "@CLONEABI-PAYLOAD ";
 
+/// The name of the virtio-serial port a guest's /init writes its records to
+/// (`/sys/class/virtio-ports/*/name`), when the batch asks for it with `OPT_CHANNEL`.
+pub const CHANNEL_NAME: &str = "org.cloneabi.records";
+
+/// Where a guest's initramfs holds the kernel modules the record channel needs, named
+/// `<nn>-<module>.ko` so that name order is load order.
+pub const MODULES_DIR: &str = "/cloneabi.modules";
+
+/// The argument after the batch path with which a guest's /init starts a companion payload
+/// when its records go to the channel: the companion writes each record once too.
+pub const CHANNEL_ARG: &str = "--records-on-channel";
+
 /// The syscalls of a batch's table, by their kernel names, in wire order: the payload
 /// indexes the table with `SYS_I_<NAME>`. `batch::SYSCALL_TABLE` must list the same ones in
 /// the same order (a compile-time check there).
@@ -122,6 +134,8 @@ wire_codes! {
         BARE = 1 << 4,
         /// Test aid: before each case, start a process that floods the kernel log through /dev/kmsg (mknod 1,11 if missing).
         NOISE = 1 << 5,
+        /// A guest's /init: write the records once to the virtio-serial port named `CHANNEL_NAME` (after loading the modules in `MODULES_DIR`); when there is none, write them to the console as `TWICE` says, and log why.
+        CHANNEL = 1 << 6,
     }
     /// A case's `call`.
     call ("CALL") {
@@ -288,7 +302,7 @@ pub fn c_header() -> String {
         "/* Generated from runners/src/protocol/wire.rs; do not edit. */\n\
          #ifndef CLONEABI_PROTOCOL_H\n#define CLONEABI_PROTOCOL_H\n",
     );
-    let defines: [(&str, String); 10] = [
+    let defines: [(&str, String); 13] = [
         ("PROTOCOL_VERSION", PROTOCOL_VERSION.to_string()),
         ("BATCH_MAGIC", format!("{BATCH_MAGIC:?}")),
         ("BATCH_PATH", format!("{BATCH_PATH:?}")),
@@ -296,6 +310,9 @@ pub fn c_header() -> String {
         ("COMPANIONS_PATH", format!("{COMPANIONS_PATH:?}")),
         ("COMPANION_DIR", format!("{COMPANION_DIR:?}")),
         ("PAYLOAD_MARKER", format!("{PAYLOAD_MARKER:?}")),
+        ("CHANNEL_NAME", format!("{CHANNEL_NAME:?}")),
+        ("MODULES_DIR", format!("{MODULES_DIR:?}")),
+        ("CHANNEL_ARG", format!("{CHANNEL_ARG:?}")),
         ("NNS", NAMESPACES.len().to_string()),
         ("NS_NAMES", c_string_array(&NAMESPACES)),
         ("NS_CALLER_NAMES", c_string_array(&CALLER_NAMESPACES)),

@@ -5,6 +5,7 @@
 //! timeout and whenever the [`boot`] call unwinds, and gets SIGKILL if this process dies
 //! (PR_SET_PDEATHSIG), so no QEMU is ever left behind.
 
+pub mod channel;
 pub mod cmdline;
 pub mod deadline;
 pub mod pvh;
@@ -49,6 +50,10 @@ pub struct BootSpec {
     pub silence_timeout: Option<Duration>,
     /// From QEMU's start, whatever the phase.
     pub total_timeout: Option<Duration>,
+    /// Give the guest the record channel (a virtio-serial port, `qemu::channel`); what
+    /// arrives on it is [`BootOutcome::channel`], and counts as output for the timeouts
+    /// and the ready marker.
+    pub record_channel: bool,
 }
 
 impl BootSpec {
@@ -67,6 +72,7 @@ impl BootSpec {
             extra_qemu_args: Vec::new(),
             silence_timeout: None,
             total_timeout: None,
+            record_channel: false,
         }
     }
 }
@@ -113,6 +119,8 @@ pub struct PanicReport {
 #[derive(Clone, Debug)]
 pub struct BootOutcome {
     pub console: Vec<u8>,
+    /// What arrived on the record channel (empty without one).
+    pub channel: Vec<u8>,
     pub exit: Exit,
     pub wall_time: Duration,
     /// When `ready_marker` was seen, from QEMU start.
@@ -281,6 +289,14 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
         &append,
         spec.memory_mb,
     );
+    let mut fifo = if spec.record_channel {
+        let f = channel::RecordFifo::new()
+            .map_err(|e| QemuError::Io(format!("creating the record channel's FIFOs: {e}")))?;
+        args.extend(f.qemu_args(arch));
+        Some(f)
+    } else {
+        None
+    };
     args.extend(spec.extra_qemu_args.iter().cloned());
     let cpu = args
         .iter()
@@ -298,6 +314,7 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
         command.extend(args);
         return Ok(BootOutcome {
             console: Vec::new(),
+            channel: Vec::new(),
             exit: Exit::Interrupted(sig),
             wall_time: Duration::ZERO,
             ready_after: None,
@@ -360,6 +377,7 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
     });
 
     let mut console = Vec::new();
+    let mut records = Vec::new();
     let mut scanner = PanicScanner::default();
     let mut ready_after = None;
     let mut last_output = Duration::ZERO;
@@ -391,7 +409,7 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
                     _ => Exit::Exited(-1),
                 });
                 guard.0 = None;
-            } else if console.len() > MAX_CONSOLE {
+            } else if console.len() > MAX_CONSOLE || records.len() > MAX_CONSOLE {
                 if let Some(mut c) = guard.0.take() {
                     let _ = c.kill();
                     let _ = c.wait();
@@ -417,6 +435,15 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
         if exit.is_some() && start.elapsed() > deadline + Duration::from_secs(2) {
             break; // stdout held open by something else: stop waiting.
         }
+        if let Some(f) = fifo.as_mut() {
+            let old = records.len();
+            if records.len() <= MAX_CONSOLE && f.drain(&mut records) > 0 {
+                last_output = start.elapsed();
+                if ready_after.is_none() && saw_marker(&records, old, &spec.ready_marker) {
+                    ready_after = Some(start.elapsed());
+                }
+            }
+        }
         match rx.recv_timeout(Duration::from_millis(20)) {
             Ok(_) if console.len() > MAX_CONSOLE => {}
             Ok(chunk) => {
@@ -425,16 +452,8 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
                 console.extend_from_slice(&chunk);
                 on_console(&chunk);
                 scanner.scan(&console, old);
-                if ready_after.is_none() {
-                    if let Some(mk) = &spec.ready_marker {
-                        let from = old.saturating_sub(mk.len());
-                        if console[from..]
-                            .windows(mk.len())
-                            .any(|w| w == mk.as_slice())
-                        {
-                            ready_after = Some(start.elapsed());
-                        }
-                    }
+                if ready_after.is_none() && saw_marker(&console, old, &spec.ready_marker) {
+                    ready_after = Some(start.elapsed());
                 }
             }
             Err(mpsc::RecvTimeoutError::Timeout) => {}
@@ -448,6 +467,12 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
     }
     let wall_time = start.elapsed();
     drop(guard);
+    // QEMU is gone: the rest of what the guest wrote is in the FIFO.
+    if let Some(f) = fifo.as_mut() {
+        if records.len() <= MAX_CONSOLE {
+            f.drain(&mut records);
+        }
+    }
     let _ = reader.join();
     let qemu_stderr = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
     let panic = scanner.report(&console);
@@ -455,6 +480,7 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
     command.extend(args);
     Ok(BootOutcome {
         console,
+        channel: records,
         exit: exit.unwrap_or(Exit::Exited(-1)),
         wall_time,
         ready_after,
@@ -468,6 +494,15 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
         qemu_stderr,
         pid,
     })
+}
+
+/// Whether `marker` is in `buf` ending after byte `old` (the bytes before were searched).
+fn saw_marker(buf: &[u8], old: usize, marker: &Option<Vec<u8>>) -> bool {
+    let Some(mk) = marker else {
+        return false;
+    };
+    let from = old.saturating_sub(mk.len());
+    buf[from..].windows(mk.len()).any(|w| w == mk.as_slice())
 }
 
 /// Finds failure markers incrementally.
