@@ -2,7 +2,8 @@
 //!
 //! Debian kernel packages are resolved and downloaded with `apt-get` running on a private,
 //! per-(release, arch) apt state inside the cache (see [`apt`]); the host's apt configuration
-//! and state are never read or written. Only `boot/vmlinu[xz]-*` is kept.
+//! and state are never read or written. Only the image is kept, and the few modules the
+//! record channel needs where the kernel builds them as modules ([`modules`]).
 //! Kernels are also built from source ([`build()`]: a Debian `linux-source-<series>` or a
 //! developer's tree); big-endian ppc64 has no reachable Debian kernel, so the main job boots
 //! one built from Debian's `linux-source-6.1` ([`build_default`]).
@@ -11,6 +12,7 @@
 //! ```text
 //! <cache>/kernels/<release>/<arch>/<package-version>/vmlinuz-<krel>   the image
 //! <cache>/kernels/<release>/<arch>/<package-version>/kernel.json      metadata, written last
+//! <cache>/kernels/<release>/<arch>/<package-version>/modules/*.ko     the record channel's
 //! <cache>/apt/<release>/<dpkg-arch>/                                  private apt state
 //! <cache>/kernels/tree/<arch>/<path-sha12>/<describe>+cfg<sha12>/      built from a developer's tree
 //! <cache>/build/src/<source-version>/linux-source-<series>/           unpacked Debian sources
