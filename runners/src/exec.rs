@@ -479,6 +479,7 @@ pub fn run(
                 Exit::Signaled(s) => format!("QEMU was killed by signal {s}"),
                 Exit::TimedOut(Phase::Boot | Phase::Run) => "timed out".into(),
                 Exit::Interrupted(s) => format!("cloneabi stopped it on signal {s}"),
+                Exit::Stopped => "cloneabi ended it".into(),
                 Exit::ConsoleFlood => format!(
                     "its console passed {} MiB: the output is framed as hex, written twice, so                      a program may print about a quarter of that",
                     qemu::MAX_CONSOLE >> 20

@@ -2,6 +2,7 @@
 //! one guest boot, judged by the same `judge_run` as the suite; and the second kernel a
 //! FAIL's shrunk case is run on to classify it (`cloneabi_suites::fuzz::classify`).
 
+use crate::guest_session::{GuestSession, SessionError};
 use crate::session::{model_env, run_native, NativeRun};
 use crate::system_session::{run_qemu_system, GuestKernel};
 use cloneabi_arch::Arch;
@@ -54,15 +55,42 @@ impl Executor for NativeExecutor {
     }
 }
 
-/// Batches run in a guest: one boot per batch, and one more each time the guest breaks
-/// (a panic, a hang, QEMU dying) while a case runs.
+/// Batches run in a guest session: one boot takes batch after batch over the record
+/// channel (the campaign's, then each shrinking step's and confirmation's), and a new boot
+/// follows each time the guest breaks (a panic, a hang, QEMU dying) while a case runs.
 pub struct GuestExecutor<'a> {
     pub arch: Arch,
     pub kernel: GuestKernel<'a>,
+    /// For the boot, and for each batch from sending it to its end record.
     pub timeout: Duration,
     pub last: Option<Run>,
     /// The breaks booted past since [`Executor::take_breaks`] last took them.
     pub breaks: Vec<String>,
+    /// The live guest, while it lasts.
+    session: Option<GuestSession<'a>>,
+    /// Guest boots so far.
+    pub boots: usize,
+    /// Batches run so far, over every boot.
+    pub batches: usize,
+    /// Why the guest cannot keep a session (its kernel has no record channel): each batch
+    /// then boots it.
+    pub no_session: Option<String>,
+}
+
+impl<'a> GuestExecutor<'a> {
+    pub fn new(arch: Arch, kernel: GuestKernel<'a>, timeout: Duration) -> GuestExecutor<'a> {
+        GuestExecutor {
+            arch,
+            kernel,
+            timeout,
+            last: None,
+            breaks: Vec::new(),
+            session: None,
+            boots: 0,
+            batches: 0,
+            no_session: None,
+        }
+    }
 }
 
 /// At most this many boots after a break within one batch: a kernel that breaks on every
@@ -72,9 +100,33 @@ pub const MAX_REBOOTS: u32 = 16;
 impl Executor for GuestExecutor<'_> {
     fn run(&mut self, cases: &[Case]) -> Result<Vec<Outcome>, String> {
         let (arch, timeout) = (self.arch, self.timeout);
-        let kernel = &self.kernel;
+        let (kernel, session) = (&self.kernel, &mut self.session);
+        let (boots, batches) = (&mut self.boots, &mut self.batches);
+        let no_session = &mut self.no_session;
         let r = run_rebooting(cases, MAX_REBOOTS, |rest| {
-            run_qemu_system(rest, arch, kernel, timeout).map_err(|e| e.to_string())
+            *batches += 1;
+            if no_session.is_none() && !session.as_ref().is_some_and(GuestSession::is_alive) {
+                *session = None;
+                *boots += 1;
+                match GuestSession::start(arch, kernel, timeout) {
+                    Ok(s) => *session = Some(s),
+                    Err(SessionError::NoChannel(why)) => {
+                        eprintln!(
+                            "cloneabi: {} has no record channel ({why}): every batch boots the guest",
+                            kernel.name()
+                        );
+                        *no_session = Some(why);
+                    }
+                    Err(SessionError::Start(e)) => return Err(e.to_string()),
+                }
+            }
+            match session.as_mut() {
+                Some(live) => live.run(rest, timeout).map_err(|e| e.to_string()),
+                None => {
+                    *boots += 1;
+                    run_qemu_system(rest, arch, kernel, timeout).map_err(|e| e.to_string())
+                }
+            }
         })?;
         self.last = Some(r.last);
         self.breaks.extend(r.breaks);

@@ -4,6 +4,7 @@
 pub mod bench;
 pub mod exec;
 pub mod fuzz;
+pub mod guest_session;
 pub mod initramfs;
 pub mod interrupt;
 pub mod kernels;

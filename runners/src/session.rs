@@ -364,6 +364,7 @@ fn run_in_sandbox(
         bare: opts.bare,
         kmsg_noise: false,
         record_channel: false,
+        session: false,
     };
     let batch = encode_batch(arch, &options, &programs(cases, arch));
     let batch_path = dir.path().join("cloneabi.batch");

@@ -85,6 +85,7 @@ pub(crate) fn guest_options(observe: bool) -> BatchOptions {
     BatchOptions {
         write_twice: true,
         record_channel: true,
+        session: false,
         power_off: true,
         mount_proc: observe,
         cgroup: observe.then(|| CgroupSetup {
@@ -527,7 +528,7 @@ fn part_ended(part: &[u8]) -> bool {
 
 /// What went wrong with a boot as a whole, in the user's words; `None` after a clean
 /// power-off.
-fn boot_failure(
+pub(crate) fn boot_failure(
     outcome: &qemu::BootOutcome,
     arch: Arch,
     kernel: &GuestKernel<'_>,
@@ -545,6 +546,7 @@ fn boot_failure(
             )),
             Exit::Signaled(sig) => Some(format!("QEMU died of signal {sig}")),
             Exit::Interrupted(sig) => Some(crate::interrupt::message(sig)),
+            Exit::Stopped => Some("the guest session was ended".into()),
             Exit::ConsoleFlood => Some(format!(
                 "the guest's console passed {} MiB and QEMU was stopped: the kernel or the payload floods the console",
                 qemu::MAX_CONSOLE >> 20

@@ -26,13 +26,11 @@ fn a_kernel_crash_in_one_case_costs_that_case_only() {
     assert_eq!(cases.len(), 40);
     let crash_at = 10;
     cases[crash_at].behavior.crash_kernel = true;
-    let mut exec = GuestExecutor {
-        arch: Arch::X86_64,
-        kernel: GuestKernel::file(&kernel.path),
-        timeout: Duration::from_secs(300),
-        last: None,
-        breaks: Vec::new(),
-    };
+    let mut exec = GuestExecutor::new(
+        Arch::X86_64,
+        GuestKernel::file(&kernel.path),
+        Duration::from_secs(300),
+    );
     let out = exec.run(&cases).expect("the guest boots");
     assert_eq!(out.len(), cases.len());
     let crashed = &out[crash_at];

@@ -294,13 +294,7 @@ pub fn run(args: FuzzArgs) -> CmdResult {
                     GuestKernel::cached(&image)
                 }
             };
-            let mut exec = GuestExecutor {
-                arch,
-                kernel,
-                timeout: Duration::from_secs(args.timeout),
-                last: None,
-                breaks: Vec::new(),
-            };
+            let mut exec = GuestExecutor::new(arch, kernel, Duration::from_secs(args.timeout));
             campaign(&args, seed, version, &mut exec, 0, |e| e.last.as_ref())
         }
     }

@@ -72,6 +72,9 @@ pub struct BatchOptions {
     /// Bit 6: a guest's /init writes the records once to the record channel's port, and
     /// falls back to the console (and `write_twice`) only when the port is missing.
     pub record_channel: bool,
+    /// Bit 7: with the record channel, /init then serves a guest session: it takes further
+    /// batches from the channel until [`session_end`].
+    pub session: bool,
 }
 
 impl BatchOptions {
@@ -85,6 +88,7 @@ impl BatchOptions {
             | bit(self.bare, option::BARE)
             | bit(self.kmsg_noise, option::NOISE)
             | bit(self.record_channel, option::CHANNEL)
+            | bit(self.session, option::SESSION)
     }
 }
 
@@ -305,6 +309,15 @@ pub fn encode_batch(arch: Arch, options: &BatchOptions, programs: &[(u32, Progra
     out
 }
 
+/// The header that ends a guest session: the batch magic and version with a length of 0.
+pub fn session_end() -> Vec<u8> {
+    let mut out = Vec::with_capacity(24);
+    out.extend_from_slice(BATCH_MAGIC);
+    put_u32(&mut out, PROTOCOL_VERSION);
+    out.extend_from_slice(&[0; 12]);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -441,6 +454,7 @@ mod tests {
             bare: false,
             kmsg_noise: false,
             record_channel: false,
+            session: false,
         };
         assert_eq!(o.bits(), 0b1101);
         assert_eq!(

@@ -136,6 +136,8 @@ wire_codes! {
         NOISE = 1 << 5,
         /// A guest's /init: write the records once to the virtio-serial port named `CHANNEL_NAME` (after loading the modules in `MODULES_DIR`); when there is none, write them to the console as `TWICE` says, and log why.
         CHANNEL = 1 << 6,
+        /// A guest's /init with the record channel: after this batch, take further batches from the channel and run each the same way, until a batch header whose length field is 0 (a guest session).
+        SESSION = 1 << 7,
     }
     /// A case's `call`.
     call ("CALL") {

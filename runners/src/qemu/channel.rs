@@ -12,12 +12,14 @@ use std::fs::File;
 use std::io::{self, Read};
 use std::os::unix::ffi::OsStrExt;
 use std::os::unix::fs::OpenOptionsExt;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The host's end of one boot's record channel.
 pub struct RecordFifo {
     out: File,
-    dir: tempfile::TempDir,
+    dir: PathBuf,
+    /// The directory, when this value made it (and removes it).
+    _own: Option<tempfile::TempDir>,
 }
 
 fn mkfifo(path: &Path) -> io::Result<()> {
@@ -30,18 +32,35 @@ fn mkfifo(path: &Path) -> io::Result<()> {
 }
 
 impl RecordFifo {
+    /// FIFOs in a temporary directory of their own.
     pub fn new() -> io::Result<RecordFifo> {
-        let dir = tempfile::Builder::new()
+        let own = tempfile::Builder::new()
             .prefix("cloneabi-channel-")
             .tempdir()?;
-        mkfifo(&dir.path().join("records.in"))?;
-        mkfifo(&dir.path().join("records.out"))?;
+        let mut f = RecordFifo::in_dir(own.path())?;
+        f._own = Some(own);
+        Ok(f)
+    }
+
+    /// FIFOs in `dir`, which the caller keeps (and removes).
+    pub fn in_dir(dir: &Path) -> io::Result<RecordFifo> {
+        mkfifo(&dir.join("records.in"))?;
+        mkfifo(&dir.join("records.out"))?;
         let out = std::fs::OpenOptions::new()
             .read(true)
             .write(true)
             .custom_flags(libc::O_NONBLOCK)
-            .open(dir.path().join("records.out"))?;
-        Ok(RecordFifo { out, dir })
+            .open(dir.join("records.out"))?;
+        Ok(RecordFifo {
+            out,
+            dir: dir.to_path_buf(),
+            _own: None,
+        })
+    }
+
+    /// The FIFO QEMU reads the guest's input from, in `dir`: a driver writes batches to it.
+    pub fn input(dir: &Path) -> PathBuf {
+        dir.join("records.in")
     }
 
     /// The QEMU arguments that give the guest the port, on `arch`'s kind of device.
@@ -53,7 +72,7 @@ impl RecordFifo {
             "-chardev".into(),
             format!(
                 "pipe,id=cloneabi-records,path={}",
-                self.dir.path().join("records").display()
+                self.dir.join("records").display()
             ),
             "-device".into(),
             format!("virtserialport,chardev=cloneabi-records,name={CHANNEL_NAME}"),
@@ -90,7 +109,7 @@ mod tests {
         assert_eq!(f.drain(&mut got), 0, "an empty FIFO must not block");
         let mut w = std::fs::OpenOptions::new()
             .write(true)
-            .open(f.dir.path().join("records.out"))
+            .open(f.dir.join("records.out"))
             .unwrap();
         w.write_all(b"@CLONEABI 0 E 00 00000000\n").unwrap();
         drop(w);

@@ -54,6 +54,20 @@ pub struct BootSpec {
     /// arrives on it is [`BootOutcome::channel`], and counts as output for the timeouts
     /// and the ready marker.
     pub record_channel: bool,
+    /// A boot driven while it runs (a guest session): implies the record channel.
+    pub live: Option<Live>,
+}
+
+/// The hooks of a boot driven while it runs.
+#[derive(Clone, Debug)]
+pub struct Live {
+    /// The record channel's FIFOs are made in this directory; the driver writes to its
+    /// `records.in` ([`channel::RecordFifo::input`]).
+    pub fifo_dir: PathBuf,
+    /// Gets every chunk that arrives on the record channel.
+    pub channel: mpsc::Sender<Vec<u8>>,
+    /// Set to end the boot: QEMU is killed and the boot ends with [`Exit::Stopped`].
+    pub stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl BootSpec {
@@ -73,6 +87,7 @@ impl BootSpec {
             silence_timeout: None,
             total_timeout: None,
             record_channel: false,
+            live: None,
         }
     }
 }
@@ -98,6 +113,8 @@ pub enum Exit {
     Interrupted(i32),
     /// cloneabi killed it because its console passed [`MAX_CONSOLE`] bytes.
     ConsoleFlood,
+    /// The driver of a live boot ended it ([`Live::stop`]).
+    Stopped,
 }
 
 /// The most console output kept from one boot: a whole suite with every record written
@@ -289,9 +306,12 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
         &append,
         spec.memory_mb,
     );
-    let mut fifo = if spec.record_channel {
-        let f = channel::RecordFifo::new()
-            .map_err(|e| QemuError::Io(format!("creating the record channel's FIFOs: {e}")))?;
+    let mut fifo = if spec.record_channel || spec.live.is_some() {
+        let f = match &spec.live {
+            Some(l) => channel::RecordFifo::in_dir(&l.fifo_dir),
+            None => channel::RecordFifo::new(),
+        }
+        .map_err(|e| QemuError::Io(format!("creating the record channel's FIFOs: {e}")))?;
         args.extend(f.qemu_args(arch));
         Some(f)
     } else {
@@ -421,6 +441,16 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
                     let _ = c.wait();
                 }
                 exit = Some(Exit::Interrupted(sig));
+            } else if spec
+                .live
+                .as_ref()
+                .is_some_and(|l| l.stop.load(std::sync::atomic::Ordering::SeqCst))
+            {
+                if let Some(mut c) = guard.0.take() {
+                    let _ = c.kill();
+                    let _ = c.wait();
+                }
+                exit = Some(Exit::Stopped);
             } else if now >= deadline {
                 if let Some(mut c) = guard.0.take() {
                     let _ = c.kill();
@@ -439,6 +469,9 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
             let old = records.len();
             if records.len() <= MAX_CONSOLE && f.drain(&mut records) > 0 {
                 last_output = start.elapsed();
+                if let Some(l) = &spec.live {
+                    let _ = l.channel.send(records[old..].to_vec());
+                }
                 if ready_after.is_none() && saw_marker(&records, old, &spec.ready_marker) {
                     ready_after = Some(start.elapsed());
                 }
@@ -469,8 +502,11 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
     drop(guard);
     // QEMU is gone: the rest of what the guest wrote is in the FIFO.
     if let Some(f) = fifo.as_mut() {
-        if records.len() <= MAX_CONSOLE {
-            f.drain(&mut records);
+        let old = records.len();
+        if records.len() <= MAX_CONSOLE && f.drain(&mut records) > 0 {
+            if let Some(l) = &spec.live {
+                let _ = l.channel.send(records[old..].to_vec());
+            }
         }
     }
     let _ = reader.join();
