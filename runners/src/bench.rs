@@ -291,3 +291,83 @@ pub fn boot_table(rows: &[BootRow]) -> String {
     }
     out
 }
+
+/// One guest's steady-state cost of a batch: the same cases inside a boot's own batch and
+/// as a batch of a live guest session.
+#[derive(Clone, Debug, PartialEq)]
+pub struct SessionRow {
+    pub arch: cloneabi_arch::Arch,
+    pub kernel: String,
+    pub cases: usize,
+    /// The suite's boot less the empty boot, both with the record channel.
+    pub in_boot: f64,
+    /// The batch in a session that is already up, from sending it to its end record.
+    pub in_session: f64,
+    /// The session's boot, until its empty first batch had ended.
+    pub session_boot: f64,
+}
+
+/// Per guest, the median over `rounds` of each.
+pub fn session_bench(
+    cases: &[Case],
+    guests: &[crate::matrix::Guest],
+    rounds: usize,
+) -> Result<Vec<SessionRow>, StartError> {
+    use crate::qemu::cmdline::Tuning;
+    let timeout = std::time::Duration::from_secs(600);
+    guests
+        .iter()
+        .map(|g| {
+            let boots = |cases: &[Case]| -> Result<f64, StartError> {
+                let walls = (0..rounds.max(1))
+                    .map(|_| boot_once(g, cases, Tuning::Tuned, Records::Channel))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok(median(walls))
+            };
+            let in_boot = boots(cases)? - boots(&[])?;
+            let kernel = crate::system_session::GuestKernel::cached(&g.kernel);
+            let mut session = crate::guest_session::GuestSession::start(g.arch, &kernel, timeout)
+                .map_err(|e| StartError(e.to_string()))?;
+            let mut walls = Vec::new();
+            for _ in 0..rounds.max(1) {
+                let t = std::time::Instant::now();
+                let run = session.run(cases, timeout)?;
+                if let Some(e) = run.error {
+                    return Err(StartError(format!("{} session batch: {e}", g.arch)));
+                }
+                walls.push(t.elapsed().as_secs_f64());
+            }
+            Ok(SessionRow {
+                arch: g.arch,
+                kernel: g.kernel.meta.kernel_release.clone(),
+                cases: cases.len(),
+                in_boot,
+                in_session: median(walls),
+                session_boot: session.boot_time.as_secs_f64(),
+            })
+        })
+        .collect()
+}
+
+/// A Markdown table of session rows.
+pub fn session_table(rows: &[SessionRow]) -> String {
+    let mut out = String::from(
+        "| arch | kernel | cases | in a boot's own batch (s) | per case (ms) | as a session batch (s) | per case (ms) | session / boot | session's boot (s) |\n|---|---|---:|---:|---:|---:|---:|---:|---:|\n",
+    );
+    for r in rows {
+        let n = r.cases.max(1) as f64;
+        out += &format!(
+            "| {} | {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
+            r.arch,
+            r.kernel,
+            r.cases,
+            r.in_boot,
+            1000.0 * r.in_boot / n,
+            r.in_session,
+            1000.0 * r.in_session / n,
+            r.in_session / r.in_boot.max(0.001),
+            r.session_boot
+        );
+    }
+    out
+}

@@ -1,14 +1,14 @@
 //! `cloneabi bench`: tables for README, measured in one run.
 
 use super::{CmdResult, EXIT_OK};
-use cloneabi_runners::bench::{bench, boot_bench, boot_table};
+use cloneabi_runners::bench::{bench, boot_bench, boot_table, session_bench, session_table};
 use cloneabi_runners::kernels::Cache;
 use cloneabi_runners::matrix::{default_guests, run_guests};
 use cloneabi_suites::catalog::all_cases;
 use std::time::{Duration, Instant};
 
 /// `generated`: (how many, seed) cases from the fuzz generator instead of the catalog.
-pub fn run(rounds: usize, boots: bool, generated: Option<(u64, u64)>) -> CmdResult {
+pub fn run(rounds: usize, boots: bool, session: bool, generated: Option<(u64, u64)>) -> CmdResult {
     let cases = match generated {
         Some((n, seed)) => {
             let mut g = cloneabi_suites::fuzz::Generator::new(seed);
@@ -16,7 +16,7 @@ pub fn run(rounds: usize, boots: bool, generated: Option<(u64, u64)>) -> CmdResu
         }
         None => all_cases(),
     };
-    if !boots {
+    if !boots && !session {
         let b = bench(&cases, rounds).map_err(|e| e.to_string())?;
         print!("{}", b.table());
         return Ok(EXIT_OK);
@@ -26,6 +26,11 @@ pub fn run(rounds: usize, boots: bool, generated: Option<(u64, u64)>) -> CmdResu
     let (guests, missing) = default_guests(&cache, false, &log);
     if !missing.is_empty() {
         return Err(format!("default kernels missing: {}", missing.join("; ")));
+    }
+    if session {
+        let rows = session_bench(&cases, &guests, rounds).map_err(|e| e.to_string())?;
+        print!("{}", session_table(&rows));
+        return Ok(EXIT_OK);
     }
     let rows = boot_bench(&cases, &guests, rounds).map_err(|e| e.to_string())?;
     print!("{}", boot_table(&rows));

@@ -70,6 +70,11 @@ pub enum Command {
         /// empty boot with the tuned and the plain flags, and the whole matrix in parallel.
         #[arg(long)]
         boots: bool,
+        /// Instead, per default kernel: the cases as a batch of a guest session that is
+        /// already up, next to the same cases inside a boot's own batch (the suite's boot less
+        /// an empty boot).
+        #[arg(long, conflicts_with = "boots")]
+        session: bool,
         /// Instead of the catalog, time this many cases from `cloneabi fuzz`'s generator
         /// (with --seed).
         #[arg(long, conflicts_with = "boots")]
@@ -119,9 +124,10 @@ pub fn dispatch(cli: Cli) -> CmdResult {
         Command::Bench {
             rounds,
             boots,
+            session,
             generated,
             seed,
-        } => bench::run(rounds, boots, generated.map(|n| (n, seed))),
+        } => bench::run(rounds, boots, session, generated.map(|n| (n, seed))),
         Command::Exec(args) => exec::run(args),
         Command::Fuzz(args) => fuzz::run(args),
         Command::Audit(cmd) => audit::run(cmd),
