@@ -70,6 +70,8 @@ pub enum Target {
     SetTidArray,
     /// Address of an unmapped page.
     UnmappedPage,
+    /// Address of a zero-filled read-only page, with a PROT_NONE page below it.
+    ReadOnlyPage,
     /// `/proc/sys/kernel/pid_max` as read at start-up.
     PidMax,
     /// The descriptor opened by the last `CgroupMkdir` setup step.
@@ -138,6 +140,11 @@ pub enum SetupOp {
     /// through the pidfd and exits with its status, the child carries on with the remaining
     /// steps (it is a process the kernel reaps itself, with `signal->autoreap` set).
     AutoreapInto,
+    /// `prctl(PR_SET_NO_NEW_PRIVS, 1)`.
+    NoNewPrivs,
+    /// `unshare(CLONE_NEWUSER)`, then `setgroups` denied and uid and gid 0 mapped to the
+    /// ids the process had before (one line each in `uid_map` and `gid_map`).
+    EnterUserNs,
 }
 
 /// How [`SetupOp::CgroupReopen`] reopens the last created cgroup.

@@ -131,6 +131,7 @@ fn target_code(t: Target) -> u8 {
         Target::CgroupFd => target::CGROUP_FD,
         Target::DirFd => target::DIR_FD,
         Target::PageSize => target::PAGE_SIZE,
+        Target::ReadOnlyPage => target::READ_ONLY_PAGE,
     };
     code as u8
 }
@@ -259,6 +260,8 @@ pub fn encode_case(case_index: u32, p: &Program, options: &BatchOptions) -> Vec<
                 put_bytes(&mut out, path.as_bytes());
             }
             SetupOp::AutoreapInto => put_u32(&mut out, op::AUTOREAP_INTO),
+            SetupOp::NoNewPrivs => put_u32(&mut out, op::NO_NEW_PRIVS),
+            SetupOp::EnterUserNs => put_u32(&mut out, op::ENTER_USER_NS),
             SetupOp::CgroupReopen { how } => {
                 put_u32(&mut out, op::CGROUP_REOPEN);
                 put_u32(

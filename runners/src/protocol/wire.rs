@@ -4,7 +4,7 @@
 //! disagree. Plain constants only: build.rs compiles this file too.
 
 /// Version of the batch format and of the record bodies.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// The first 8 bytes of every batch.
 pub const BATCH_MAGIC: &str = "CLNEABI1";
@@ -238,6 +238,8 @@ wire_codes! {
         DIR_FD = 9,
         /// The run-time page size.
         PAGE_SIZE = 10,
+        /// Address of a zero-filled read-only page, with a PROT_NONE page below it.
+        READ_ONLY_PAGE = 11,
     }
     /// A setup step's `op`, followed by its fields.
     op ("OP") {
@@ -259,6 +261,10 @@ wire_codes! {
         AUTOREAP_INTO = 8,
         /// `{u32 how}`: another descriptor for the last cgroup made becomes the cgroup fd.
         CGROUP_REOPEN = 9,
+        /// `{}`: prctl(PR_SET_NO_NEW_PRIVS, 1).
+        NO_NEW_PRIVS = 10,
+        /// `{}`: unshare(CLONE_NEWUSER), setgroups denied, uid and gid 0 mapped to the ids held before.
+        ENTER_USER_NS = 11,
     }
     /// The `how` of a cgroup reopen step.
     reopen ("REOPEN") {

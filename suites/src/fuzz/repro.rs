@@ -144,6 +144,7 @@ fn target(t: Target) -> &'static str {
         Target::TlsArea => "(uintptr_t)tls_area",
         Target::SetTidArray => "(uintptr_t)set_tid",
         Target::UnmappedPage => "(uintptr_t)unmapped",
+        Target::ReadOnlyPage => "(uintptr_t)read_only",
         Target::PidMax => "(uint64_t)pid_max",
         Target::CgroupFd => "(uint64_t)(int64_t)cg_fd",
         Target::DirFd => "(uint64_t)(int64_t)dir_fd",
@@ -218,6 +219,8 @@ pub fn c_reproducer(case: &Case, arch: Arch, expected_outcome: &str) -> Result<S
                 }
             ),
             SetupOp::AutoreapInto => "\tautoreap_into();\n".into(),
+            SetupOp::NoNewPrivs => "\tif (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) { perror(\"prctl\"); return 2; }\n".into(),
+            SetupOp::EnterUserNs => "\tif (enter_user_ns() != 0)\n\t\treturn 2;\n".into(),
         };
     }
     let mut fixups = String::new();
@@ -319,7 +322,7 @@ pub fn c_reproducer(case: &Case, arch: Arch, expected_outcome: &str) -> Result<S
 static long page, pid_max;
 static int dir_fd UNUSED = -1, cg_fd UNUSED = -1;
 static char cg_last[1024] UNUSED; /* the last cgroup made */
-static unsigned char *stack, *tls_area, *unmapped;
+static unsigned char *stack, *tls_area, *unmapped, *read_only;
 /* The cgroups the setup creates, under this run's own directory. */
 static const char *const cg_dirs[] UNUSED = {{ {cg_dirs} }};
 static char cg_run[768];
@@ -394,6 +397,35 @@ static UNUSED void enter_child(void)
 	if (c == 0)
 		return;
 	exit(reap_all(c));
+}}
+
+static UNUSED int write_self_proc(const char *file, const char *text)
+{{
+	char path[64];
+	int fd, ok;
+	snprintf(path, sizeof path, "/proc/self/%s", file);
+	fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0) {{ perror(path); return -1; }}
+	ok = write(fd, text, strlen(text)) == (ssize_t)strlen(text);
+	if (!ok)
+		perror(path);
+	close(fd);
+	return ok ? 0 : -1;
+}}
+
+/* A new user namespace in which this process keeps uid and gid 0 (mapped to its ids). */
+static UNUSED int enter_user_ns(void)
+{{
+	char map[64];
+	unsigned uid = (unsigned)getuid(), gid = (unsigned)getgid();
+	if (unshare(CLONE_NEWUSER) != 0) {{ perror("unshare(CLONE_NEWUSER)"); return -1; }}
+	if (write_self_proc("setgroups", "deny") != 0)
+		return -1;
+	snprintf(map, sizeof map, "0 %u 1\n", uid);
+	if (write_self_proc("uid_map", map) != 0)
+		return -1;
+	snprintf(map, sizeof map, "0 %u 1\n", gid);
+	return write_self_proc("gid_map", map);
 }}
 
 /* clone3(CLONE_AUTOREAP|CLONE_PIDFD), fork-like: the child goes on and becomes the caller;
@@ -644,6 +676,9 @@ int main(void)
 	stack = map({stack_len}, PROT_READ | PROT_WRITE);
 	tls_area = map(4096, PROT_READ | PROT_WRITE);
 	unmapped = map(page, PROT_NONE);
+	/* A read-only page with a PROT_NONE page below it. */
+	read_only = map(2 * page, PROT_NONE) + page;
+	if (mprotect(read_only, page, PROT_READ) != 0) {{ perror("mprotect"); return 2; }}
 	if (NEEDS_CGROUP && cg_prepare() != 0)
 		return 2;
 	/* Orphans of the case's processes come back here to be reaped. */
