@@ -25,6 +25,9 @@ const KINDS: &[&str] = &[
     "cgroup.into.procs_file",
     "flags.autoreap.no_inherit",
     "flags.autoreap.caller_parent",
+    "caps.userns.nested.outer_level_denied",
+    "caps.userns.too_deep",
+    "outputs.pidfd.read_only",
 ];
 
 fn ci() -> bool {

@@ -36,7 +36,7 @@ pub fn outcomes(run: &Run) -> Vec<Outcome> {
 pub fn run_model_env(run: &Run, payload_level: u32) -> Option<ModelEnv> {
     let env = run.env.as_ref()?;
     let kernel = cloneabi_arch::KernelVersion::from_uname(&env.uname_release, &env.uname_version)?;
-    Some(model_env(run.arch, env, kernel, payload_level))
+    Some(model_env(run.arch, run.runner, env, kernel, payload_level))
 }
 
 /// Batches run natively, each in a fresh sandbox.

@@ -76,6 +76,18 @@ impl std::error::Error for NativeError {}
 
 /// The absolute level of this process's pid namespace (0 for the initial one), from the
 /// number of NSpid entries its /proc shows.
+/// The level of the user namespace the sandbox runs the payload in: the host's, or one below
+/// it when not root. Known only when the host's is the initial user namespace, whose
+/// /proc inode number is fixed (PROC_USER_INIT_INO).
+pub fn payload_user_ns_level() -> Option<u32> {
+    use std::os::unix::fs::MetadataExt;
+    const PROC_USER_INIT_INO: u64 = 0xEFFF_FFFD;
+    let initial = fs::metadata("/proc/self/ns/user").ok()?.ino() == PROC_USER_INIT_INO;
+    // SAFETY: geteuid has no preconditions.
+    let root = unsafe { libc::geteuid() } == 0;
+    initial.then_some(u32::from(!root))
+}
+
 pub fn own_pid_ns_level() -> u32 {
     fs::read_to_string("/proc/self/status")
         .ok()

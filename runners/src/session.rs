@@ -55,6 +55,7 @@ pub fn excerpt(output: &[u8], max: usize) -> String {
 
 pub fn model_env(
     arch: Arch,
+    runner: RunnerKind,
     env: &EnvReport,
     kernel: KernelVersion,
     payload_level: u32,
@@ -66,10 +67,21 @@ pub fn model_env(
         page_size: env.page_size,
         pid_max: env.pid_max as i64,
         payload_level,
+        payload_user_level: payload_user_level(runner),
         caller_is_admin: env.cap_effective & cap(CAP_SYS_ADMIN) != 0,
         cgroup2_errno: env.cgroup2_errno,
         namespaces: env.namespaces,
         assume: None,
+    }
+}
+
+/// Absolute level of the payload's user namespace, where it can be known: a guest's payload
+/// is in the machine's initial one; the native sandbox (qemu-user's too) runs in the host's,
+/// or one below it when not root, and the host's is known only when it is the initial one.
+pub fn payload_user_level(runner: RunnerKind) -> Option<u32> {
+    match runner {
+        RunnerKind::QemuSystem => Some(0),
+        RunnerKind::Native | RunnerKind::QemuUser => crate::native::payload_user_ns_level(),
     }
 }
 
@@ -112,7 +124,7 @@ pub fn judge_run(cases: &[Case], raw: RawRun) -> Run {
         .as_ref()
         .and_then(|e| KernelVersion::from_uname(&e.uname_release, &e.uname_version));
     let model = match (&env, kernel_version) {
-        (Some(e), Some(k)) => Some(model_env(raw.arch, e, k, raw.payload_level)),
+        (Some(e), Some(k)) => Some(model_env(raw.arch, raw.runner, e, k, raw.payload_level)),
         _ => None,
     };
     let gap = match (&env, kernel_version) {

@@ -61,6 +61,8 @@ pub enum Ptr {
     TlsArea(u64),
     /// The start of an unmapped page.
     Unmapped,
+    /// The start of a page the caller may read but not write (PROT_READ, zero-filled).
+    ReadOnly,
     /// The slot's address plus 2^32. On an ABI with 32-bit pointers the slot's address is
     /// its low half, and nothing is mapped at or above 4 GiB: the pointer faults unless it
     /// is cut to 32 bits, and then it hits the slot.
@@ -72,7 +74,7 @@ impl Ptr {
     pub fn faults(self) -> bool {
         matches!(
             self,
-            Ptr::Null | Ptr::Unmapped | Ptr::Literal(_) | Ptr::SlotPlus4G(_)
+            Ptr::Null | Ptr::Unmapped | Ptr::ReadOnly | Ptr::Literal(_) | Ptr::SlotPlus4G(_)
         )
     }
 
@@ -104,6 +106,9 @@ pub enum StackSpec {
     Region { len: u32, offset: u64 },
     /// A fixed value.
     Literal(u64),
+    /// The payload's read-only page (zero-filled, a PROT_NONE page below it) plus `offset`:
+    /// a stack the child faults on as soon as it pushes.
+    ReadOnly { offset: u64 },
 }
 
 /// A pid value chosen for one pid-namespace level.
@@ -240,6 +245,7 @@ impl Ptr {
             Ptr::Slot(s) => run_time(s.target(), 0),
             Ptr::TlsArea(off) => run_time(Target::TlsArea, off as i64),
             Ptr::Unmapped => run_time(Target::UnmappedPage, 0),
+            Ptr::ReadOnly => run_time(Target::ReadOnlyPage, 0),
             // The payload adds in 64 bits, so the sum keeps bit 32 on a 32-bit payload too.
             Ptr::SlotPlus4G(s) => run_time(s.target(), ABOVE_4G),
         }
@@ -265,6 +271,10 @@ impl StackSpec {
             StackSpec::Literal(v) => Member::Fixed(v),
             StackSpec::Region { offset, .. } => Member::RunTime {
                 target: Target::StackBase,
+                addend: offset as i64,
+            },
+            StackSpec::ReadOnly { offset } => Member::RunTime {
+                target: Target::ReadOnlyPage,
                 addend: offset as i64,
             },
         }
@@ -363,6 +373,13 @@ pub enum Step {
     },
     /// Create a cgroup2 directory for the case.
     Cgroup,
+    /// `prctl(PR_SET_NO_NEW_PRIVS)`: the caller, and every child it makes, can gain no
+    /// privileges through execve.
+    NoNewPrivs,
+    /// Enter `levels` nested user namespaces (unshare), each mapping uid and gid 0 to the
+    /// caller's ids in its parent: the caller keeps uid 0 and holds every capability in the
+    /// innermost one, and none over the namespaces above it.
+    NestUserNs { levels: u32 },
     /// Run the rest of the case in a child made with CLONE_AUTOREAP: the caller is itself a
     /// process the kernel reaps (`signal->autoreap`).
     AutoreapedCaller,
@@ -446,6 +463,22 @@ impl Case {
             Step::KeepCaps { caps } => Some(*caps),
             _ => None,
         })
+    }
+
+    /// How many user namespaces the setup nests below the payload's.
+    pub fn nested_user_levels(&self) -> u32 {
+        self.steps
+            .iter()
+            .map(|s| match s {
+                Step::NestUserNs { levels } => *levels,
+                _ => 0,
+            })
+            .sum()
+    }
+
+    /// Whether the caller has set no_new_privs.
+    pub fn caller_has_no_new_privs(&self) -> bool {
+        self.steps.iter().any(|s| matches!(s, Step::NoNewPrivs))
     }
 
     /// Whether the call is made by a process that was itself created with CLONE_AUTOREAP.

@@ -86,6 +86,10 @@ fn lower_steps(case: &Case) -> Vec<SetupOp> {
                 name: cgroup_dir_name(&case.id),
             }),
             Step::AutoreapedCaller => ops.push(SetupOp::AutoreapInto),
+            Step::NoNewPrivs => ops.push(SetupOp::NoNewPrivs),
+            Step::NestUserNs { levels } => {
+                ops.extend((0..*levels).map(|_| SetupOp::EnterUserNs));
+            }
         }
     }
     ops
@@ -108,9 +112,9 @@ pub fn observations(case: &Case) -> Observe {
         cgroup: flags & CLONE_INTO_CGROUP != 0 || case.creates_cgroup(),
         dispositions: flags & CLONE_CLEAR_SIGHAND != 0
             || case.steps.iter().any(|s| matches!(s, Step::Signal { .. })),
-        // Whether the child has no_new_privs is checked where the call may set it, and where
-        // CLONE_AUTOREAP alone must not.
-        no_new_privs: flags & (CLONE_NNP | CLONE_AUTOREAP) != 0,
+        // Whether the child has no_new_privs is checked where the call may set it, where
+        // CLONE_AUTOREAP alone must not, and where the caller has it to pass on.
+        no_new_privs: flags & (CLONE_NNP | CLONE_AUTOREAP) != 0 || case.caller_has_no_new_privs(),
         // The descriptor a CLONE_PIDFD call returns: in `pidfd` for clone3, in `parent_tid`
         // for legacy clone().
         pidfd_flags: match &case.call {

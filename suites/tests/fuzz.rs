@@ -2,7 +2,7 @@
 //! native campaigns are tested at the root, tests/fuzz.rs).
 
 use cloneabi_arch::{Arch, KernelVersion};
-use cloneabi_suites::case::{Call, Case, CgroupSpec, SetTidSpec, StackSpec, Step};
+use cloneabi_suites::case::{Call, Case, CgroupSpec, Ptr, SetTidSpec, StackSpec, Step};
 use cloneabi_suites::flags::*;
 use cloneabi_suites::fuzz::shrink::shrink;
 use cloneabi_suites::fuzz::{non_default_fields, render, Executor, Generator, Outcome};
@@ -19,7 +19,7 @@ fn env(arch: Arch) -> ModelEnv {
     }
 }
 
-const PINNED_FLAGS: [u64; 6] = [147473, 8421376, 85899612160, 1041, 402784256, 0];
+const PINNED_FLAGS: [u64; 6] = [19267584, 67108864, 262161, 0, 0, 94490865664];
 
 #[test]
 fn the_same_seed_gives_the_same_cases_and_predictions() {
@@ -71,6 +71,18 @@ fn generated_cases_cover_the_input_space() {
     assert!(cases.iter().any(|c| matches!(c.call, Call::Legacy(_))));
     assert!(cases.iter().any(|c| c.kept_caps().is_some()));
     assert!(cases.iter().any(|c| c.nested_levels() > 8));
+    // The caller's context: no_new_privs, and user namespaces a level or two deep and as
+    // deep as the kernel allows, or one deeper.
+    assert!(cases.iter().any(|c| c.caller_has_no_new_privs()));
+    for levels in [1, 32, 33] {
+        assert!(
+            cases.iter().any(|c| c.nested_user_levels() == levels),
+            "no caller {levels} user namespaces down"
+        );
+    }
+    // Read-only memory as an output pointer and as a stack.
+    assert!(clone3().any(|c| [c.pidfd, c.child_tid, c.parent_tid].contains(&Ptr::ReadOnly)));
+    assert!(clone3().any(|c| matches!(c.stack, StackSpec::ReadOnly { .. }) && c.stack_size != 0));
     for spec in CgroupSpec::REOPENED {
         assert!(clone3().any(|c| c.cgroup == spec), "{spec:?} never drawn");
     }
@@ -110,6 +122,15 @@ fn generated_cases_stay_inside_the_sandbox_rules() {
                 if let StackSpec::Literal(a) = call.stack {
                     assert_eq!(a, 0, "{c:?}");
                 }
+                assert!(!matches!(call.stack, StackSpec::ReadOnly { .. }), "{c:?}");
+            }
+            // A read-only stack's SP stays on the read-only page, 16-byte aligned.
+            if let StackSpec::ReadOnly { offset } = call.stack {
+                assert_eq!(offset, 0, "{c:?}");
+                assert!(
+                    call.stack_size <= 0x1000 && call.stack_size % 16 == 0,
+                    "{c:?}"
+                );
             }
             if let SetTidSpec::Pids(p) = &call.set_tid {
                 let levels = c.nested_levels()

@@ -121,6 +121,7 @@ fn every_check_finds_its_observation_requested() {
                     page_size: arch.abi().default_page_size,
                     pid_max: 32768,
                     payload_level,
+                    payload_user_level: Some(0),
                     caller_is_admin: true,
                     cgroup2_errno: 0,
                     namespaces: 0xff,

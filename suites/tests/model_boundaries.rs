@@ -746,3 +746,199 @@ fn a_size_that_cuts_a_member_keeps_the_bytes_before_the_cut() {
     );
     assert_eq!(literal.outcome(), "EFAULT");
 }
+
+/// kernel/user_namespace.c `create_user_ns()`: `parent_ns->level > 32` is ENOSPC; and the
+/// payload's own level, where the runner knows it, counts.
+#[test]
+fn user_namespace_nesting_against_its_limit() {
+    let newuser = call(|c| c.flags = CLONE_NEWUSER);
+    let nest = |levels| vec![Step::NestUserNs { levels }];
+    let with_level = |level: Option<u32>, levels: u32| {
+        let env = ModelEnv {
+            payload_user_level: level,
+            ..env_on(Arch::X86_64, V6_1)
+        };
+        predict(
+            &case_with(nest(levels), Call::Clone3(newuser.clone())),
+            &env,
+        )
+        .outcome()
+    };
+    assert_eq!(with_level(Some(0), 31), "ok");
+    assert_eq!(with_level(Some(0), 32), "ok");
+    assert_eq!(with_level(Some(0), 33), "ENOSPC");
+    // The steps themselves cannot go past the limit: such a case means nothing.
+    assert_eq!(with_level(Some(0), 34), "skip");
+    assert_eq!(with_level(Some(1), 31), "ok");
+    assert_eq!(with_level(Some(1), 32), "ENOSPC");
+    assert_eq!(with_level(Some(1), 33), "skip");
+    // Where the payload's level is unknown, a case that nests any is not judged.
+    assert_eq!(with_level(None, 1), "skip");
+    assert_eq!(
+        predict(
+            &case_with(vec![], Call::Clone3(newuser.clone())),
+            &ModelEnv {
+                payload_user_level: None,
+                ..env_on(Arch::X86_64, V6_1)
+            }
+        )
+        .outcome(),
+        "ok"
+    );
+    // Without CLONE_NEWUSER the depth is no concern of the call.
+    assert_eq!(on(V6_1, nest(33), Clone3Call::default()), "ok");
+    // A kernel without user namespaces cannot run the setup.
+    let no_user = ModelEnv {
+        namespaces: !(1u8 << ns_bit("user")),
+        ..env_on(Arch::X86_64, V6_1)
+    };
+    assert_eq!(
+        predict(
+            &case_with(nest(1), Call::Clone3(Clone3Call::default())),
+            &no_user
+        )
+        .outcome(),
+        "skip"
+    );
+}
+
+fn ns_bit(name: &str) -> u32 {
+    cloneabi_suites::observation::NS_NAMES
+        .iter()
+        .position(|n| *n == name)
+        .expect("a namespace name") as u32
+}
+
+/// kernel/pid.c `alloc_pid()`: `checkpoint_restore_ns_capable(tmp->user_ns)` per level, and
+/// security/commoncap.c `cap_capable()`: a caller has no capability over a namespace at or
+/// above its own user namespace's level.
+#[test]
+fn set_tid_from_a_caller_in_a_user_namespace_of_its_own() {
+    let chosen = |depth: usize| {
+        set_tid(SetTidSpec::Pids(
+            (0..depth)
+                .map(|i| PidValue::Literal(5000 + i as i32))
+                .collect(),
+        ))
+    };
+    let steps = |user: u32, pid: u32| {
+        let mut s = vec![];
+        if user > 0 {
+            s.push(Step::NestUserNs { levels: user });
+        }
+        if pid > 0 {
+            s.push(Step::NestPidNs { levels: pid });
+        }
+        s
+    };
+    // One pid namespace below the payload's: its level is the caller's to choose in, the
+    // payload's is not.
+    assert_eq!(on(V6_1, steps(1, 1), chosen(1)), "ok");
+    assert_eq!(on(V6_1, steps(1, 1), chosen(2)), "EPERM");
+    assert_eq!(on(V6_1, steps(0, 1), chosen(2)), "ok");
+    // Without a pid namespace of its own, even the child's level is an ancestor's.
+    assert_eq!(on(V6_1, steps(1, 0), chosen(1)), "EPERM");
+    assert_eq!(on(V6_1, steps(0, 0), chosen(1)), "ok");
+    // A new pid namespace in a new user namespace belongs to the caller either way.
+    let mut own = chosen(1);
+    own.flags = CLONE_NEWUSER | CLONE_NEWPID;
+    own.set_tid = SetTidSpec::Pids(vec![PidValue::Literal(1)]);
+    assert_eq!(on(V6_1, steps(1, 0), own), "ok");
+    // The same at payload level 0 (a guest): the level the setup made is 1.
+    let guest = ModelEnv {
+        payload_level: 0,
+        ..env_on(Arch::X86_64, V6_1)
+    };
+    let at = |s, c| predict(&case_with(s, Call::Clone3(c)), &guest).outcome();
+    assert_eq!(at(steps(1, 1), chosen(1)), "ok");
+    assert_eq!(at(steps(1, 1), chosen(2)), "EPERM");
+}
+
+/// copy_process() copies the caller's no_new_privs (copy_seccomp()); CLONE_NNP sets it (7.1);
+/// CLONE_PIDFD_AUTOKILL asks for the flag, not the state.
+#[test]
+fn no_new_privs_of_the_caller() {
+    let checks = |k, steps, c| match predict_on(Arch::X86_64, k, steps, c) {
+        Expectation::Success { checks } => checks,
+        other => panic!("expected success, got {other:?}"),
+    };
+    let nnp = |checks: Vec<Check>| {
+        checks.iter().find_map(|c| match c {
+            Check::NoNewPrivs(v) => Some(*v),
+            _ => None,
+        })
+    };
+    assert_eq!(
+        nnp(checks(V6_1, vec![Step::NoNewPrivs], Clone3Call::default())),
+        Some(1)
+    );
+    assert_eq!(nnp(checks(V6_1, vec![], Clone3Call::default())), None);
+    let autoreap = call(|c| {
+        c.flags = CLONE_AUTOREAP;
+        c.exit_signal = 0;
+    });
+    assert_eq!(nnp(checks(V7_3, vec![], autoreap.clone())), Some(0));
+    assert_eq!(nnp(checks(V7_3, vec![Step::NoNewPrivs], autoreap)), Some(1));
+    let autokill = |f: u64| {
+        call(|c| {
+            c.flags = CLONE_PIDFD | CLONE_PIDFD_AUTOKILL | CLONE_AUTOREAP | f;
+            c.pidfd = Ptr::Slot(SlotKind::Pidfd);
+            c.exit_signal = 0;
+        })
+    };
+    let no_caps = Step::KeepCaps { caps: 0 };
+    assert_eq!(
+        on(V7_3, vec![Step::NoNewPrivs, no_caps.clone()], autokill(0)),
+        "EPERM"
+    );
+    assert_eq!(
+        on(V7_3, vec![Step::NoNewPrivs, no_caps], autokill(CLONE_NNP)),
+        "ok"
+    );
+    assert_eq!(on(V7_3, vec![Step::NoNewPrivs], autokill(0)), "ok");
+}
+
+/// The read-only page: the kernel reads it and cannot write it.
+#[test]
+fn the_read_only_page() {
+    let pidfd = call(|c| {
+        c.flags = CLONE_PIDFD;
+        c.pidfd = Ptr::ReadOnly;
+    });
+    assert_eq!(on(V6_1, vec![], pidfd), "EFAULT");
+    for (flags, f) in [
+        (
+            CLONE_PARENT_SETTID,
+            (|c: &mut Clone3Call| c.parent_tid = Ptr::ReadOnly) as fn(&mut Clone3Call),
+        ),
+        (CLONE_CHILD_SETTID, |c: &mut Clone3Call| {
+            c.child_tid = Ptr::ReadOnly
+        }),
+    ] {
+        let c = call(|c| {
+            c.flags = flags;
+            f(c);
+        });
+        assert_eq!(on(V6_1, vec![], c), "ok");
+    }
+    let stack = |size| {
+        call(|c| {
+            c.stack = StackSpec::ReadOnly { offset: 0 };
+            c.stack_size = size;
+        })
+    };
+    assert_eq!(on(V6_1, vec![], stack(0)), "EINVAL");
+    match predict_on(Arch::X86_64, V6_1, vec![], stack(0x1000)) {
+        Expectation::Success { checks } => assert_eq!(checks, vec![Check::ChildKilled(11)]),
+        other => panic!("expected a killed child, got {other:?}"),
+    }
+    // i386's CLONE_SETTLS reads a user_desc there: zeros, entry_number 0.
+    let tls = call(|c| {
+        c.flags = CLONE_SETTLS;
+        c.tls = Ptr::ReadOnly;
+    });
+    assert_eq!(
+        predict_on(Arch::I386, V6_1, vec![], tls).outcome(),
+        "EINVAL"
+    );
+}

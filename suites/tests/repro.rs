@@ -16,7 +16,8 @@ use std::process::Command;
 /// started in a cgroup the setup creates, calls from an autoreaped caller, and the setups
 /// and placements the payload applies (nested pid namespaces, kept capabilities, signal
 /// dispositions, a non-cgroup directory, a struct before a guard page, legacy clone with
-/// every pointer, each way of reopening the created cgroup).
+/// every pointer, each way of reopening the created cgroup, nested user namespaces,
+/// no_new_privs, the read-only page as a pointer and as a stack).
 const CASES: &[&str] = &[
     "flags.combo.thread_valid",
     "flags.combo.parent_valid",
@@ -32,6 +33,10 @@ const CASES: &[&str] = &[
     "cgroup.into.o_path",
     "cgroup.into.procs_file",
     "cgroup.into.cgroup_fd_closed",
+    "caps.userns.nested.outer_level_denied",
+    "caps.autokill.no_caps.nnp_caller",
+    "outputs.pidfd.read_only",
+    "stack.read_only",
 ];
 
 /// The outcome the model predicts where every flag exists (7.1), as a call result.

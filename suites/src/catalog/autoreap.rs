@@ -268,6 +268,16 @@ pub(super) fn cases() -> Vec<Case> {
         .clone3(|c| autoreaped(c, autokill)),
         case(
             Caps,
+            "autokill.no_caps.nnp_caller",
+            "a caller that has no_new_privs still needs the CLONE_NNP flag (or CAP_SYS_ADMIN): \
+             the kernel tests the flag, not the caller's state",
+        )
+        .step(Step::NoNewPrivs)
+        .step(NO_CAPS)
+        .behavior(|b| b.follow_exit = true)
+        .clone3(|c| autoreaped(c, autokill)),
+        case(
+            Caps,
             "autokill.no_caps.thread",
             "CLONE_THREAD is refused (EINVAL) before the missing capability (EPERM)",
         )

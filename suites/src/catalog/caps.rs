@@ -83,6 +83,44 @@ pub(super) fn cases() -> Vec<Case> {
             c.flags = CLONE_NEWUSER | CLONE_NEWPID;
             c.set_tid = SetTidSpec::Pids(vec![PidValue::Literal(5), chosen(0)]);
         }),
+        case(
+            Caps,
+            "userns.nested.outer_level_denied",
+            "a caller in a user namespace of its own may choose its child's pid in the pid \
+             namespace it made there, but not in the payload's, which an ancestor owns",
+        )
+        .step(Step::NestUserNs { levels: 1 })
+        .step(Step::NestPidNs { levels: 1 })
+        .clone3(|c| c.set_tid = SetTidSpec::Pids(vec![chosen(1), chosen(0)])),
+        case(
+            Caps,
+            "userns.nested.own_level",
+            "the same caller choosing the pid in its own pid namespace alone",
+        )
+        .step(Step::NestUserNs { levels: 1 })
+        .step(Step::NestPidNs { levels: 1 })
+        .clone3(|c| c.set_tid = SetTidSpec::Pids(vec![chosen(0)])),
+        case(
+            Caps,
+            "userns.deepest",
+            "a caller 32 user namespaces below the initial one makes the 33rd",
+        )
+        .step(Step::NestUserNs { levels: 32 })
+        .clone3(|c| c.flags = CLONE_NEWUSER),
+        case(
+            Caps,
+            "userns.too_deep",
+            "a caller 33 user namespaces down cannot make another (ENOSPC, create_user_ns)",
+        )
+        .step(Step::NestUserNs { levels: 33 })
+        .clone3(|c| c.flags = CLONE_NEWUSER),
+        case(
+            Caps,
+            "nnp.inherited",
+            "a caller's no_new_privs passes to its child without CLONE_NNP",
+        )
+        .step(Step::NoNewPrivs)
+        .clone3(|_| {}),
         case(Caps, "newuser.no_caps", "CLONE_NEWUSER needs no capability")
             .step(NO_CAPS)
             .clone3(|c| c.flags = CLONE_NEWUSER),

@@ -133,6 +133,33 @@ pub(super) fn cases() -> Vec<Case> {
             c.flags = CLONE_PIDFD;
             c.pidfd = Ptr::Unmapped;
         }),
+        case(
+            Outputs,
+            "pidfd.read_only",
+            "a pidfd pointer into a read-only page is EFAULT",
+        )
+        .clone3(|c| {
+            c.flags = CLONE_PIDFD;
+            c.pidfd = Ptr::ReadOnly;
+        }),
+        case(
+            Outputs,
+            "parent_settid.read_only",
+            "a parent_tid in a read-only page is ignored, as a bad pointer is",
+        )
+        .clone3(|c| {
+            c.flags = CLONE_PARENT_SETTID;
+            c.parent_tid = Ptr::ReadOnly;
+        }),
+        case(
+            Outputs,
+            "child_settid.read_only",
+            "a child_tid in a read-only page does not fail the call",
+        )
+        .clone3(|c| {
+            c.flags = CLONE_CHILD_SETTID;
+            c.child_tid = Ptr::ReadOnly;
+        }),
         case(Outputs, "pidfd.null", "a NULL pidfd pointer is EFAULT")
             .clone3(|c| c.flags = CLONE_PIDFD),
         case(

@@ -32,6 +32,15 @@ pub(super) fn cases() -> Vec<Case> {
         }),
         case(
             Stack,
+            "read_only",
+            "a stack on a read-only page: the call succeeds and the child faults on its first push",
+        )
+        .clone3(|c| {
+            c.stack = StackSpec::ReadOnly { offset: 0 };
+            c.stack_size = 0x1000;
+        }),
+        case(
+            Stack,
             "above_user_space",
             "stack + stack_size does not wrap but lies above every user address (access_ok)",
         )

@@ -166,7 +166,8 @@ impl Generator {
         match self.below(100) {
             0..=69 => Ptr::Slot(natural),
             70..=79 => Ptr::Null,
-            80..=89 => Ptr::Unmapped,
+            80..=85 => Ptr::Unmapped,
+            86..=91 => Ptr::ReadOnly,
             _ => Ptr::Literal(self.pick(KERNEL_ADDRESSES)),
         }
     }
@@ -193,6 +194,10 @@ impl Generator {
             45..=49 => (StackSpec::None, self.any_u64().max(1)),
             50..=79 => (region, len),
             80..=84 => (region, self.pick(&[len / 2, len - 8, len - 4, 0])),
+            85..=89 => (
+                StackSpec::ReadOnly { offset: 0 },
+                self.pick(&[0x1000, 0x800, 0x10, 0, 0x4000]),
+            ),
             _ => {
                 let addr = self.pick(STACK_LITERALS);
                 let size = match self.below(4) {
@@ -330,6 +335,20 @@ impl Generator {
                     });
                 }
             }
+        }
+        if self.chance(6) {
+            steps.push(Step::NoNewPrivs);
+        }
+        if self.chance(8) {
+            // Mostly a level or two; now and then as deep as the kernel lets a caller be
+            // (32 below the initial namespace: its CLONE_NEWUSER makes the deepest one) or
+            // one deeper (its CLONE_NEWUSER is refused).
+            let levels = match self.below(10) {
+                0..=6 => 1,
+                7 | 8 => 2 + self.below(3) as u32,
+                _ => self.pick(&[32, 33]),
+            };
+            steps.push(Step::NestUserNs { levels });
         }
         if self.chance(10) {
             let caps = self.pick(&[
@@ -563,11 +582,13 @@ const EXCLUDED_SIGNALS: [u64; 4] = [9, 19, 32, 33];
 pub fn sanitize(mut case: Case) -> Case {
     let order = |s: &Step| match s {
         Step::Cgroup => 0,
-        Step::NestPidNs { .. } => 1,
-        Step::UnsharePidNs => 2,
-        Step::Signal { .. } => 3,
-        Step::KeepCaps { .. } => 4,
-        Step::AutoreapedCaller => 5,
+        Step::NestUserNs { .. } => 1,
+        Step::NestPidNs { .. } => 2,
+        Step::UnsharePidNs => 3,
+        Step::Signal { .. } => 4,
+        Step::NoNewPrivs => 5,
+        Step::KeepCaps { .. } => 6,
+        Step::AutoreapedCaller => 7,
     };
     case.steps.sort_by_key(order);
     case.steps.dedup_by(|a, b| {
@@ -576,10 +597,15 @@ pub fn sanitize(mut case: Case) -> Case {
             (Step::Cgroup, Step::Cgroup)
                 | (Step::UnsharePidNs, Step::UnsharePidNs)
                 | (Step::KeepCaps { .. }, Step::KeepCaps { .. })
+                | (Step::NoNewPrivs, Step::NoNewPrivs)
         )
     });
-    case.steps
-        .retain(|s| !matches!(s, Step::NestPidNs { levels: 0 }));
+    case.steps.retain(|s| {
+        !matches!(
+            s,
+            Step::NestPidNs { levels: 0 } | Step::NestUserNs { levels: 0 }
+        )
+    });
     let levels = case.nested_levels() + u32::from(case.unshares_pid_ns());
     let flags = match &mut case.call {
         Call::Clone3(c) => {
@@ -601,8 +627,9 @@ pub fn sanitize(mut case: Case) -> Case {
                 // child's fault is not the caller's to wait for (it waits for the child's
                 // report until its timeout). A high address is no refuge: s390x's
                 // TASK_SIZE_MAX is -PAGE_SIZE, so access_ok() takes it and the child faults.
-                StackSpec::Literal(a)
-                    if a != 0 && c.flags & (CLONE_THREAD | CLONE_PARENT | CLONE_AUTOREAP) != 0 =>
+                StackSpec::Literal(_) | StackSpec::ReadOnly { .. }
+                    if c.stack.member() != crate::case::Member::Fixed(0)
+                        && c.flags & (CLONE_THREAD | CLONE_PARENT | CLONE_AUTOREAP) != 0 =>
                 {
                     c.stack = StackSpec::Region {
                         len: STACK_LEN,
@@ -610,6 +637,13 @@ pub fn sanitize(mut case: Case) -> Case {
                     };
                 }
                 _ => {}
+            }
+            // The read-only page's stack: clone3 takes its base, and a size up to 4 KiB keeps
+            // SP on that page whatever the page size (a larger one would reach the mappings
+            // after it, and access_ok() of a run-time address is not the model's to know).
+            if let StackSpec::ReadOnly { .. } = c.stack {
+                c.stack = StackSpec::ReadOnly { offset: 0 };
+                c.stack_size = c.stack_size.min(0x1000) & !0xf;
             }
             // A region's stack_size, when not refused outright, keeps SP inside the region
             // and leaves the child room to run.

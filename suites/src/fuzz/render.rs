@@ -37,6 +37,7 @@ fn ptr(p: Ptr) -> String {
         Ptr::Slot(s) => format!("Ptr::Slot(SlotKind::{s:?})"),
         Ptr::TlsArea(o) => format!("Ptr::TlsArea({})", num(o)),
         Ptr::Unmapped => "Ptr::Unmapped".into(),
+        Ptr::ReadOnly => "Ptr::ReadOnly".into(),
         Ptr::SlotPlus4G(s) => format!("Ptr::SlotPlus4G(SlotKind::{s:?})"),
     }
 }
@@ -50,6 +51,9 @@ fn stack(s: StackSpec) -> String {
             num(offset)
         ),
         StackSpec::Literal(v) => format!("StackSpec::Literal({})", num(v)),
+        StackSpec::ReadOnly { offset } => {
+            format!("StackSpec::ReadOnly {{ offset: {} }}", num(offset))
+        }
     }
 }
 
@@ -95,6 +99,8 @@ fn step(s: &Step) -> String {
         }
         Step::Cgroup => "Step::Cgroup".into(),
         Step::AutoreapedCaller => "Step::AutoreapedCaller".into(),
+        Step::NoNewPrivs => "Step::NoNewPrivs".into(),
+        Step::NestUserNs { levels } => format!("Step::NestUserNs {{ levels: {levels} }}"),
     }
 }
 

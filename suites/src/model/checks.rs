@@ -164,6 +164,10 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
             return killed_by_its_fault(case, k, env);
         }
     }
+    // The read-only page, with a PROT_NONE page below it: the child's first push faults.
+    if let StackSpec::ReadOnly { .. } = k.stack {
+        return killed_by_its_fault(case, k, env);
+    }
     // The kernel keeps the whole 64-bit stack member: clone3_stack_valid() tests it with
     // access_ok() against the 64-bit TASK_SIZE_MAX, for a compat task too (6.1, 7.3), and
     // copy_thread() hands stack + stack_size to the child as its 64-bit SP. A CPU in a 32-bit
@@ -210,8 +214,13 @@ pub(crate) fn success_checks(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Vec
             checks.push(Check::ExitSignal(sent as i32));
         }
     }
-    if f & (CLONE_NNP | CLONE_AUTOREAP) != 0 {
-        checks.push(Check::NoNewPrivs(i32::from(f & CLONE_NNP != 0)));
+    // copy_process() copies the caller's no_new_privs into the child (copy_seccomp(), and
+    // the task's atomic flags with the task); CLONE_NNP sets it (7.1).
+    let caller_nnp = case.caller_has_no_new_privs();
+    if f & (CLONE_NNP | CLONE_AUTOREAP) != 0 || caller_nnp {
+        checks.push(Check::NoNewPrivs(i32::from(
+            f & CLONE_NNP != 0 || caller_nnp,
+        )));
     }
     match (k.stack, k.legacy) {
         (StackSpec::Region { offset, .. }, true) => checks.push(Check::ChildSp { offset }),

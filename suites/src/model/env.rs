@@ -14,6 +14,9 @@ pub struct ModelEnv {
     /// Absolute nesting level of the payload's pid namespace (0 in a guest where the payload
     /// is the real init; 1 natively under a host at level 0).
     pub payload_level: u32,
+    /// Absolute nesting level of the payload's user namespace, where the runner knows it (0
+    /// in a guest, and natively as root on a host in its initial user namespace).
+    pub payload_user_level: Option<u32>,
     /// The payload holds CAP_SYS_ADMIN over its own user namespace (root there).
     pub caller_is_admin: bool,
     /// 0 when the payload could mount cgroup2 and create its run directory, else the errno.
@@ -37,6 +40,7 @@ impl ModelEnv {
             page_size: arch.abi().default_page_size,
             pid_max: 32768,
             payload_level: 1,
+            payload_user_level: Some(0),
             caller_is_admin: true,
             cgroup2_errno: 0,
             namespaces: 0xff,
@@ -55,6 +59,10 @@ impl ModelEnv {
 
 /// The deepest pid-namespace level the kernel allows (MAX_PID_NS_LEVEL).
 pub const MAX_PID_NS_LEVEL: u32 = 32;
+
+/// The deepest user-namespace level the kernel allows: create_user_ns() refuses a parent
+/// whose level is above 32 (ENOSPC), so a namespace at level 33 can be made and none below it.
+pub const MAX_USER_NS_LEVEL: u32 = 33;
 
 /// `PID_MAX_LIMIT` on a 64-bit kernel without CONFIG_BASE_SMALL (include/linux/threads.h):
 /// the pid_max a new pid namespace starts with where pid_max is per namespace.

@@ -11,7 +11,7 @@ pub mod mutant;
 mod process;
 
 pub use checks::Check;
-pub use env::{ModelEnv, MAX_PID_NS_LEVEL, PID_MAX_LIMIT};
+pub use env::{ModelEnv, MAX_PID_NS_LEVEL, MAX_USER_NS_LEVEL, PID_MAX_LIMIT};
 
 use crate::case::{Call, Case};
 use crate::errno;
@@ -159,6 +159,32 @@ fn environment_gap(case: &Case, env: &ModelEnv) -> Option<String> {
             deepest - env.payload_level,
             MAX_PID_NS_LEVEL
         ));
+    }
+    let user_levels = case.nested_user_levels();
+    if user_levels > 0 {
+        if !env.has_namespace("user") {
+            return Some(
+                "the case's caller is in user namespaces of its own, and this kernel was built \
+                 without user namespaces"
+                    .into(),
+            );
+        }
+        match env.payload_user_level {
+            None => {
+                return Some(format!(
+                    "the case nests {user_levels} user namespaces below the payload's, whose own \
+                     depth is unknown (the host's user namespace is not the initial one): run \
+                     as root on a host in its initial user namespace, or in a guest"
+                ))
+            }
+            Some(level) if level + user_levels > MAX_USER_NS_LEVEL => {
+                return Some(format!(
+                    "the payload's user namespace is at level {level}; this case needs \
+                     {user_levels} more levels, past the kernel's limit of {MAX_USER_NS_LEVEL}"
+                ))
+            }
+            Some(_) => {}
+        }
     }
     // The setup makes its caller with CLONE_AUTOREAP, which such a kernel refuses.
     if case.caller_is_autoreaped() && !gates::NEW_2026_FLAGS.present(env) {

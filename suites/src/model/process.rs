@@ -80,6 +80,19 @@ pub(crate) fn copy_process(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage
     if f & CLONE_NEWUSER != 0 && !env.has_namespace("user") {
         return fail(EINVAL, "the kernel has no user namespaces");
     }
+    // create_user_ns(): `parent_ns->level > 32` is ENOSPC. Where the payload's own level is
+    // unknown the case nests none below it (environment_gap), and the payload is taken to
+    // lie far from the limit.
+    if f & CLONE_NEWUSER != 0 {
+        if let Some(level) = env.payload_user_level {
+            if level + case.nested_user_levels() >= super::MAX_USER_NS_LEVEL {
+                return fail(
+                    ENOSPC,
+                    "user namespace nesting beyond 32 levels below the initial one (create_user_ns)",
+                );
+            }
+        }
+    }
     copy_namespaces(case, k, env)?;
     copy_thread(k, env)?;
     alloc_pid(case, k, env)?;
@@ -195,7 +208,7 @@ fn copy_thread(k: &KernelArgs, env: &ModelEnv) -> Stage {
         // writes it there); a slot holds zeros, entry 0.
         return match k.tls {
             Ptr::TlsArea(_) => Ok(()),
-            Ptr::Slot(_) => fail(
+            Ptr::Slot(_) | Ptr::ReadOnly => fail(
                 EINVAL,
                 "CLONE_SETTLS user_desc with entry_number 0, not a TLS slot (do_set_thread_area)",
             ),
@@ -227,9 +240,14 @@ fn alloc_pid(case: &Case, k: &KernelArgs, env: &ModelEnv) -> Stage {
     }
     let level_of = |i: usize| layout.child_level - i as u32;
     let has_reaper = |level: u32| !(level == layout.child_level && layout.child_ns_without_reaper);
+    // A caller in user namespaces of its own has no capability over the pid namespaces its
+    // setup did not create below them: the payload's and those above it belong to an
+    // ancestor user namespace (cap_capable() refuses a namespace at or above the caller's
+    // level). The ones the setup nests afterwards, and a new one, belong to the caller's.
+    let owned_by_caller = |level: u32| level > env.payload_level || case.nested_user_levels() == 0;
     let may_choose = |level: u32| {
         (level == layout.child_level && layout.child_ns_owned_by_new_userns)
-            || may_choose_pids(case, env)
+            || (owned_by_caller(level) && may_choose_pids(case, env))
     };
     // pid 1 is taken in every namespace that has an init; the cases choose other pids
     // far from the allocator's cursor, so nothing else is in use.
