@@ -28,6 +28,7 @@ const KINDS: &[&str] = &[
     "caps.userns.nested.outer_level_denied",
     "caps.userns.too_deep",
     "outputs.pidfd.read_only",
+    "cgroup.into.v1_root",
 ];
 
 fn ci() -> bool {
@@ -53,8 +54,15 @@ fn host_env(kernel: KernelVersion) -> ModelEnv {
 }
 
 /// What could be left behind: entries named `cloneabi-repro-*` at the top of every cgroup2
-/// mount and in the temporary directory (where a reproducer mounts cgroup2 when none is).
+/// mount and in the temporary directory (where a reproducer mounts cgroup2 when none is), and
+/// the named cgroup v1 hierarchy a reproducer mounts (listed in /proc/self/cgroup while the
+/// kernel keeps it).
 fn leftovers() -> BTreeSet<PathBuf> {
+    let hierarchy = std::fs::read_to_string("/proc/self/cgroup")
+        .unwrap_or_default()
+        .lines()
+        .any(|l| l.split(':').nth(1) == Some("name=cloneabi"))
+        .then(|| PathBuf::from("cgroup v1 hierarchy name=cloneabi"));
     let mounts = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
     let mut dirs: Vec<PathBuf> = mounts
         .lines()
@@ -76,6 +84,7 @@ fn leftovers() -> BTreeSet<PathBuf> {
                 .starts_with("cloneabi-repro-")
         })
         .map(|e| e.path())
+        .chain(hierarchy)
         .collect()
 }
 
@@ -176,7 +185,15 @@ fn runs_in_the_sandbox(id: &str) -> Result<Completion, Failed> {
         {
             return Err(format!("the caller did not wait for its thread:\n{text}").into());
         }
-        let left: Vec<_> = leftovers().difference(&before).cloned().collect();
+        // The kernel frees an unmounted hierarchy asynchronously.
+        let mut left: Vec<_> = Vec::new();
+        for _ in 0..20 {
+            left = leftovers().difference(&before).cloned().collect();
+            if left.is_empty() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(100));
+        }
         if !left.is_empty() {
             return Err(format!("left behind: {left:?}\n{text}").into());
         }

@@ -465,6 +465,11 @@ fn env_changes(out: &mut Vec<EnvChange>, b: &Run, c: &Run) {
         e(c, |e| e.cgroup2_errno.to_string()),
     );
     push(
+        "env.cgroup1_errno",
+        e(b, |e| e.cgroup1_errno.to_string()),
+        e(c, |e| e.cgroup1_errno.to_string()),
+    );
+    push(
         "env.namespaces",
         e(b, |e| format!("{:#04x}", e.namespaces)),
         e(c, |e| format!("{:#04x}", e.namespaces)),

@@ -326,6 +326,7 @@ fn make_run(spec: RunSpec) -> Run {
         namespaces: 0xff,
         clone3_probe_ret: -1,
         clone3_probe_errno: 22,
+        cgroup1_errno: if spec.root { 0 } else { -1 },
     };
     let wall_time_ms = match spec.runner {
         RunnerKind::Native => 412,

@@ -70,6 +70,7 @@ pub fn model_env(
         payload_user_level: payload_user_level(runner),
         caller_is_admin: env.cap_effective & cap(CAP_SYS_ADMIN) != 0,
         cgroup2_errno: env.cgroup2_errno,
+        cgroup1_errno: env.cgroup1_errno,
         namespaces: env.namespaces,
         assume: None,
     }

@@ -154,6 +154,8 @@ pub enum CgroupSpec {
     CreatedProcsFile,
     /// The descriptor of the `Cgroup` step's directory, closed before the call.
     CreatedClosed,
+    /// The root directory of the named cgroup v1 hierarchy the `CgroupV1` step mounts.
+    V1Root,
 }
 
 impl CgroupSpec {
@@ -176,7 +178,10 @@ impl CgroupSpec {
             CgroupSpec::CreatedPath => Some(CgroupReopen::Path),
             CgroupSpec::CreatedProcsFile => Some(CgroupReopen::ProcsFile),
             CgroupSpec::CreatedClosed => Some(CgroupReopen::Closed),
-            CgroupSpec::Fd(_) | CgroupSpec::Created | CgroupSpec::NonCgroupDir => None,
+            CgroupSpec::Fd(_)
+            | CgroupSpec::Created
+            | CgroupSpec::NonCgroupDir
+            | CgroupSpec::V1Root => None,
         }
     }
 }
@@ -300,7 +305,7 @@ impl Clone3Call {
             | CgroupSpec::CreatedPath
             | CgroupSpec::CreatedProcsFile
             | CgroupSpec::CreatedClosed => run_time(Target::CgroupFd, 0),
-            CgroupSpec::NonCgroupDir => run_time(Target::DirFd, 0),
+            CgroupSpec::NonCgroupDir | CgroupSpec::V1Root => run_time(Target::DirFd, 0),
         };
         [
             Fixed(self.flags),
@@ -373,6 +378,9 @@ pub enum Step {
     },
     /// Create a cgroup2 directory for the case.
     Cgroup,
+    /// Mount a named cgroup v1 hierarchy (no controller) in a mount namespace of the caller's
+    /// own, over the cgroup2 mount point, and open its root (for `CgroupSpec::V1Root`).
+    CgroupV1,
     /// `prctl(PR_SET_NO_NEW_PRIVS)`: the caller, and every child it makes, can gain no
     /// privileges through execve.
     NoNewPrivs,

@@ -87,6 +87,7 @@ fn lower_steps(case: &Case) -> Vec<SetupOp> {
             }),
             Step::AutoreapedCaller => ops.push(SetupOp::AutoreapInto),
             Step::NoNewPrivs => ops.push(SetupOp::NoNewPrivs),
+            Step::CgroupV1 => ops.push(SetupOp::Cgroup1Root),
             Step::NestUserNs { levels } => {
                 ops.extend((0..*levels).map(|_| SetupOp::EnterUserNs));
             }
@@ -170,7 +171,8 @@ pub fn setup_reusable(case: &Case) -> bool {
     // A descriptor the lowering opens for the call (a directory that is no cgroup) lives in
     // the case's own frame: a chained case resumes after it and would pass -1.
     let opens_dir = matches!(&case.call, Call::Clone3(c)
-        if c.cgroup == CgroupSpec::NonCgroupDir || c.cgroup.reopen().is_some());
+        if matches!(c.cgroup, CgroupSpec::NonCgroupDir | CgroupSpec::V1Root)
+            || c.cgroup.reopen().is_some());
     !case.steps.is_empty() && steps_stay && !opens_dir && !call_may_mark_caller(case)
 }
 

@@ -36,6 +36,14 @@ pub struct EnvReport {
     /// `clone3(NULL, 0)`: the kernel answers EINVAL; a filter or emulator answers otherwise.
     pub clone3_probe_ret: i64,
     pub clone3_probe_errno: i32,
+    /// 0 when a case can mount a named cgroup v1 hierarchy (tried in a child of the payload's
+    /// own), else the errno; -1 when cgroup2 was not set up.
+    #[serde(default = "not_probed")]
+    pub cgroup1_errno: i32,
+}
+
+fn not_probed() -> i32 {
+    -1
 }
 
 /// How the parent saw the child end.

@@ -145,7 +145,15 @@ pub enum SetupOp {
     /// `unshare(CLONE_NEWUSER)`, then `setgroups` denied and uid and gid 0 mapped to the
     /// ids the process had before (one line each in `uid_map` and `gid_map`).
     EnterUserNs,
+    /// In a mount namespace of its own whose mounts propagate nowhere, mount the named cgroup
+    /// v1 hierarchy over the cgroup2 mount point and open its root (the `DirFd` target).
+    Cgroup1Root,
 }
+
+/// The mount options of the named cgroup v1 hierarchy [`SetupOp::Cgroup1Root`] mounts: no
+/// controller, so mounting it takes none from another hierarchy. (The payload's copy is
+/// `runners/src/protocol/wire.rs`'s, which a compile-time check ties to this one.)
+pub const CGROUP1_OPTIONS: &str = "none,name=cloneabi";
 
 /// How [`SetupOp::CgroupReopen`] reopens the last created cgroup.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

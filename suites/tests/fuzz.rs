@@ -83,6 +83,7 @@ fn generated_cases_cover_the_input_space() {
     // Read-only memory as an output pointer and as a stack.
     assert!(clone3().any(|c| [c.pidfd, c.child_tid, c.parent_tid].contains(&Ptr::ReadOnly)));
     assert!(clone3().any(|c| matches!(c.stack, StackSpec::ReadOnly { .. }) && c.stack_size != 0));
+    assert!(clone3().any(|c| c.cgroup == CgroupSpec::V1Root));
     for spec in CgroupSpec::REOPENED {
         assert!(clone3().any(|c| c.cgroup == spec), "{spec:?} never drawn");
     }
@@ -98,6 +99,11 @@ fn generated_cases_cover_the_input_space() {
                     | CgroupSpec::CreatedClosed
             );
             assert_eq!(c.steps.contains(&Step::Cgroup), names_created, "{c:?}");
+            assert_eq!(
+                c.steps.contains(&Step::CgroupV1),
+                call.cgroup == CgroupSpec::V1Root,
+                "{c:?}"
+            );
             assert_eq!(call.cgroup.needs_cgroup_step(), names_created);
         }
     }

@@ -124,6 +124,7 @@ fn every_check_finds_its_observation_requested() {
                     payload_user_level: Some(0),
                     caller_is_admin: true,
                     cgroup2_errno: 0,
+                    cgroup1_errno: 0,
                     namespaces: 0xff,
                     assume: None,
                 };

@@ -942,3 +942,44 @@ fn the_read_only_page() {
         "EINVAL"
     );
 }
+
+/// kernel/cgroup/cgroup.c `cgroup_get_from_file()`: a v1 directory is EBADF, whatever the
+/// other flags; a payload that could not mount one judges no such case.
+#[test]
+fn a_cgroup_v1_directory() {
+    let into = |f: u64| {
+        call(|c| {
+            c.flags = CLONE_INTO_CGROUP | f;
+            c.cgroup = CgroupSpec::V1Root;
+            if f & CLONE_THREAD != 0 {
+                c.exit_signal = 0;
+                c.stack = StackSpec::Region {
+                    len: 0x10000,
+                    offset: 0,
+                };
+                c.stack_size = 0x10000;
+            }
+        })
+    };
+    let steps = || vec![Step::CgroupV1];
+    assert_eq!(on(V6_1, steps(), into(0)), "EBADF");
+    assert_eq!(on(V7_3, steps(), into(0)), "EBADF");
+    assert_eq!(
+        on(V6_1, steps(), into(CLONE_THREAD | CLONE_SIGHAND | CLONE_VM)),
+        "EBADF"
+    );
+    // Without CLONE_INTO_CGROUP the descriptor is not looked at.
+    let mut plain = into(0);
+    plain.flags = 0;
+    assert_eq!(on(V6_1, steps(), plain), "ok");
+    for errno in [1, -1] {
+        let env = ModelEnv {
+            cgroup1_errno: errno,
+            ..env_on(Arch::X86_64, V6_1)
+        };
+        assert_eq!(
+            predict(&case_with(steps(), Call::Clone3(into(0))), &env).outcome(),
+            "skip"
+        );
+    }
+}

@@ -17,7 +17,7 @@ use std::process::Command;
 /// and placements the payload applies (nested pid namespaces, kept capabilities, signal
 /// dispositions, a non-cgroup directory, a struct before a guard page, legacy clone with
 /// every pointer, each way of reopening the created cgroup, nested user namespaces,
-/// no_new_privs, the read-only page as a pointer and as a stack).
+/// no_new_privs, the read-only page as a pointer and as a stack, a cgroup v1 root).
 const CASES: &[&str] = &[
     "flags.combo.thread_valid",
     "flags.combo.parent_valid",
@@ -37,6 +37,7 @@ const CASES: &[&str] = &[
     "caps.autokill.no_caps.nnp_caller",
     "outputs.pidfd.read_only",
     "stack.read_only",
+    "cgroup.into.v1_root",
 ];
 
 /// The outcome the model predicts where every flag exists (7.1), as a call result.

@@ -262,6 +262,7 @@ pub fn encode_case(case_index: u32, p: &Program, options: &BatchOptions) -> Vec<
             SetupOp::AutoreapInto => put_u32(&mut out, op::AUTOREAP_INTO),
             SetupOp::NoNewPrivs => put_u32(&mut out, op::NO_NEW_PRIVS),
             SetupOp::EnterUserNs => put_u32(&mut out, op::ENTER_USER_NS),
+            SetupOp::Cgroup1Root => put_u32(&mut out, op::CGROUP1_ROOT),
             SetupOp::CgroupReopen { how } => {
                 put_u32(&mut out, op::CGROUP_REOPEN);
                 put_u32(

@@ -50,6 +50,14 @@ const _: () = assert!(
     "the payload's namespace order (wire::NAMESPACES) differs from the observation's NS_NAMES"
 );
 
+const _: () = assert!(
+    same_names(
+        &[wire::CGROUP1_OPTIONS],
+        &[cloneabi_suites::program::CGROUP1_OPTIONS]
+    ),
+    "the payload's cgroup v1 mount options differ from the ones the C reproducer writes"
+);
+
 /// IEEE CRC-32 (zlib/PNG), as the payload computes it.
 pub fn crc32(bytes: &[u8]) -> u32 {
     crc32fast::hash(bytes)

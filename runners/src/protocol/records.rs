@@ -15,7 +15,8 @@
 //! H  u32 protocol_version; str payload_arch; str uname_release; str uname_version;
 //!    str uname_machine; u64 page_size; u64 pid_max; u32 uid; u32 euid; u64 cap_effective;
 //!    i32 seccomp_mode; u32 n; i32 nspid[n]; i32 cgroup2_errno; str cgroup2_controllers;
-//!    u8 namespaces (bit i: /proc/self/ns/<NS_NAMES[i]> exists); i64 clone3_probe_ret; i32 clone3_probe_errno
+//!    u8 namespaces (bit i: /proc/self/ns/<NS_NAMES[i]> exists); i64 clone3_probe_ret; i32 clone3_probe_errno;
+//!    i32 cgroup1_errno
 //! O  u32 case_index; opt<u32 step, i32 errno> setup_failed; i64 ret; i32 errno;
 //!    u64 stack_base; u64 tls_area; u64 size_passed;
 //!    3 x opt<i32 value, u32 after> slots in the order pidfd, parent_tid, child_tid;
@@ -520,6 +521,7 @@ fn encode_env(w: &mut Writer, e: &EnvReport) {
     w.u8(e.namespaces);
     w.u64(e.clone3_probe_ret as u64);
     w.i32(e.clone3_probe_errno);
+    w.i32(e.cgroup1_errno);
 }
 
 fn decode_env(r: &mut Reader) -> Result<EnvReport, String> {
@@ -541,6 +543,7 @@ fn decode_env(r: &mut Reader) -> Result<EnvReport, String> {
         namespaces: r.u8()?,
         clone3_probe_ret: r.u64()? as i64,
         clone3_probe_errno: r.i32()?,
+        cgroup1_errno: r.i32()?,
     })
 }
 
@@ -806,6 +809,7 @@ mod tests {
             namespaces: 0xff,
             clone3_probe_ret: -22,
             clone3_probe_errno: 22,
+            cgroup1_errno: 16,
         }
     }
 

@@ -34,6 +34,10 @@ pub const CHANNEL_NAME: &str = "org.cloneabi.records";
 /// `<nn>-<module>.ko` so that name order is load order.
 pub const MODULES_DIR: &str = "/cloneabi.modules";
 
+/// The mount options of the named cgroup v1 hierarchy a case may pass the root of
+/// (`OP_CGROUP1_ROOT`): no controller, so mounting it takes nothing from another hierarchy.
+pub const CGROUP1_OPTIONS: &str = "none,name=cloneabi";
+
 /// The argument after the batch path with which a guest's /init starts a companion payload
 /// when its records go to the channel: the companion writes each record once too.
 pub const CHANNEL_ARG: &str = "--records-on-channel";
@@ -265,6 +269,8 @@ wire_codes! {
         NO_NEW_PRIVS = 10,
         /// `{}`: unshare(CLONE_NEWUSER), setgroups denied, uid and gid 0 mapped to the ids held before.
         ENTER_USER_NS = 11,
+        /// `{}`: in a mount namespace of its own whose mounts propagate nowhere, the named cgroup v1 hierarchy over the cgroup2 mount point; its root opened as the dir fd.
+        CGROUP1_ROOT = 12,
     }
     /// The `how` of a cgroup reopen step.
     reopen ("REOPEN") {
@@ -310,7 +316,7 @@ pub fn c_header() -> String {
         "/* Generated from runners/src/protocol/wire.rs; do not edit. */\n\
          #ifndef CLONEABI_PROTOCOL_H\n#define CLONEABI_PROTOCOL_H\n",
     );
-    let defines: [(&str, String); 13] = [
+    let defines: [(&str, String); 14] = [
         ("PROTOCOL_VERSION", PROTOCOL_VERSION.to_string()),
         ("BATCH_MAGIC", format!("{BATCH_MAGIC:?}")),
         ("BATCH_PATH", format!("{BATCH_PATH:?}")),
@@ -321,6 +327,7 @@ pub fn c_header() -> String {
         ("CHANNEL_NAME", format!("{CHANNEL_NAME:?}")),
         ("MODULES_DIR", format!("{MODULES_DIR:?}")),
         ("CHANNEL_ARG", format!("{CHANNEL_ARG:?}")),
+        ("CGROUP1_OPTIONS", format!("{CGROUP1_OPTIONS:?}")),
         ("NNS", NAMESPACES.len().to_string()),
         ("NS_NAMES", c_string_array(&NAMESPACES)),
         ("NS_CALLER_NAMES", c_string_array(&CALLER_NAMESPACES)),

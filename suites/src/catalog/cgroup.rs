@@ -72,6 +72,18 @@ pub(super) fn cases() -> Vec<Case> {
         }),
         case(
             Cgroup,
+            "into.v1_root",
+            "the root of a cgroup v1 hierarchy is EBADF: clone3 starts children in cgroup2 \
+             cgroups only",
+        )
+        .origin("kernel/cgroup/cgroup.c cgroup_get_from_file(): !cgroup_on_dfl() is -EBADF")
+        .step(Step::CgroupV1)
+        .clone3(|c| {
+            c.flags = CLONE_INTO_CGROUP;
+            c.cgroup = CgroupSpec::V1Root;
+        }),
+        case(
+            Cgroup,
             "into.size_ver1",
             "CLONE_INTO_CGROUP with a VER1 struct is EINVAL",
         )

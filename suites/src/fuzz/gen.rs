@@ -406,7 +406,11 @@ impl Generator {
                 steps.insert(0, Step::Cgroup);
                 self.pick(&CgroupSpec::REOPENED)
             }
-            4 | 5 => CgroupSpec::NonCgroupDir,
+            4 => CgroupSpec::NonCgroupDir,
+            5 => {
+                steps.insert(0, Step::CgroupV1);
+                CgroupSpec::V1Root
+            }
             6 => CgroupSpec::Fd(self.pick(&[0, 1, 3, 1000])),
             // The whole range, for the INT_MAX bound of copy_clone_args_from_user().
             _ => CgroupSpec::Fd(self.any_u64()),
@@ -493,7 +497,7 @@ impl Generator {
                 }
                 7 => c.set_tid = self.set_tid(child_levels(steps, c.flags)),
                 8 => {
-                    steps.retain(|s| *s != Step::Cgroup);
+                    steps.retain(|s| !matches!(s, Step::Cgroup | Step::CgroupV1));
                     c.cgroup = self.cgroup(steps);
                 }
                 9 => match self.below(4) {
@@ -582,19 +586,21 @@ const EXCLUDED_SIGNALS: [u64; 4] = [9, 19, 32, 33];
 pub fn sanitize(mut case: Case) -> Case {
     let order = |s: &Step| match s {
         Step::Cgroup => 0,
-        Step::NestUserNs { .. } => 1,
-        Step::NestPidNs { .. } => 2,
-        Step::UnsharePidNs => 3,
-        Step::Signal { .. } => 4,
-        Step::NoNewPrivs => 5,
-        Step::KeepCaps { .. } => 6,
-        Step::AutoreapedCaller => 7,
+        Step::CgroupV1 => 1,
+        Step::NestUserNs { .. } => 2,
+        Step::NestPidNs { .. } => 3,
+        Step::UnsharePidNs => 4,
+        Step::Signal { .. } => 5,
+        Step::NoNewPrivs => 6,
+        Step::KeepCaps { .. } => 7,
+        Step::AutoreapedCaller => 8,
     };
     case.steps.sort_by_key(order);
     case.steps.dedup_by(|a, b| {
         matches!(
             (a, b),
             (Step::Cgroup, Step::Cgroup)
+                | (Step::CgroupV1, Step::CgroupV1)
                 | (Step::UnsharePidNs, Step::UnsharePidNs)
                 | (Step::KeepCaps { .. }, Step::KeepCaps { .. })
                 | (Step::NoNewPrivs, Step::NoNewPrivs)
@@ -693,6 +699,14 @@ pub fn sanitize(mut case: Case) -> Case {
             }
             if c.cgroup.needs_cgroup_step() && !case.steps.contains(&Step::Cgroup) {
                 case.steps.insert(0, Step::Cgroup);
+            }
+            // The v1 hierarchy is mounted for its root's descriptor alone, before any user
+            // namespace (whose caller could not mount it).
+            let v1 = c.cgroup == CgroupSpec::V1Root;
+            case.steps.retain(|s| v1 || *s != Step::CgroupV1);
+            if v1 && !case.steps.contains(&Step::CgroupV1) {
+                let at = usize::from(case.steps.first() == Some(&Step::Cgroup));
+                case.steps.insert(at, Step::CgroupV1);
             }
             let newpid = c.flags & CLONE_NEWPID != 0;
             if let SetTidSpec::Pids(p) = &mut c.set_tid {

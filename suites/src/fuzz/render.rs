@@ -98,6 +98,7 @@ fn step(s: &Step) -> String {
             format!("Step::Signal {{ signo: {signo}, disposition: Disposition::{disposition:?} }}")
         }
         Step::Cgroup => "Step::Cgroup".into(),
+        Step::CgroupV1 => "Step::CgroupV1".into(),
         Step::AutoreapedCaller => "Step::AutoreapedCaller".into(),
         Step::NoNewPrivs => "Step::NoNewPrivs".into(),
         Step::NestUserNs { levels } => format!("Step::NestUserNs {{ levels: {levels} }}"),
@@ -190,6 +191,7 @@ pub fn catalog_entry(case: &Case, name: &str, summary: &str) -> String {
                         CgroupSpec::CreatedPath => "CgroupSpec::CreatedPath".into(),
                         CgroupSpec::CreatedProcsFile => "CgroupSpec::CreatedProcsFile".into(),
                         CgroupSpec::CreatedClosed => "CgroupSpec::CreatedClosed".into(),
+                        CgroupSpec::V1Root => "CgroupSpec::V1Root".into(),
                     }
                 ));
             }

@@ -221,6 +221,7 @@ pub fn c_reproducer(case: &Case, arch: Arch, expected_outcome: &str) -> Result<S
             SetupOp::AutoreapInto => "\tautoreap_into();\n".into(),
             SetupOp::NoNewPrivs => "\tif (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) != 0) { perror(\"prctl\"); return 2; }\n".into(),
             SetupOp::EnterUserNs => "\tif (enter_user_ns() != 0)\n\t\treturn 2;\n".into(),
+            SetupOp::Cgroup1Root => "\tif (cgroup1_root() != 0)\n\t\treturn 2;\n".into(),
         };
     }
     let mut fixups = String::new();
@@ -411,6 +412,19 @@ static UNUSED int write_self_proc(const char *file, const char *text)
 		perror(path);
 	close(fd);
 	return ok ? 0 : -1;
+}}
+
+/* The root of a named cgroup v1 hierarchy (no controller), mounted over /tmp in a mount
+ * namespace of this process's own whose mounts propagate nowhere, open as dir_fd. With no
+ * cgroup in it but its root, the kernel destroys the hierarchy when the namespace goes. */
+static UNUSED int cgroup1_root(void)
+{{
+	if (unshare(CLONE_NEWNS) != 0) {{ perror("unshare(CLONE_NEWNS)"); return -1; }}
+	if (mount(NULL, "/", NULL, MS_REC | MS_PRIVATE, NULL) != 0) {{ perror("mount --make-rprivate /"); return -1; }}
+	if (mount("cloneabi", "/tmp", "cgroup", 0, {cgroup1_options:?}) != 0) {{ perror("mount -t cgroup"); return -1; }}
+	dir_fd = open("/tmp", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	if (dir_fd < 0) {{ perror("open"); return -1; }}
+	return 0;
 }}
 
 /* A new user namespace in which this process keeps uid and gid 0 (mapped to its ids). */
@@ -704,6 +718,7 @@ int main(void)
         nr_call = p.syscall_nr,
         clone_pidfd = CLONE_PIDFD,
         clone_autoreap = CLONE_AUTOREAP,
+        cgroup1_options = crate::program::CGROUP1_OPTIONS,
         needs_cgroup = u8::from(needs_cgroup),
         cg_dirs = cg_dirs.join(", "),
         stack_len = p.stack_len.max(4096),

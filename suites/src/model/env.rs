@@ -21,6 +21,8 @@ pub struct ModelEnv {
     pub caller_is_admin: bool,
     /// 0 when the payload could mount cgroup2 and create its run directory, else the errno.
     pub cgroup2_errno: i32,
+    /// 0 when a case can mount a named cgroup v1 hierarchy, else the errno (-1: not tried).
+    pub cgroup1_errno: i32,
     /// Namespace types the kernel was built with, bit i for `NS_NAMES[i]`.
     pub namespaces: u8,
     /// Set only inside [`crate::model::predict`]: one gate (by name) taken as present or
@@ -43,6 +45,7 @@ impl ModelEnv {
             payload_user_level: Some(0),
             caller_is_admin: true,
             cgroup2_errno: 0,
+            cgroup1_errno: 0,
             namespaces: 0xff,
             assume: None,
         }

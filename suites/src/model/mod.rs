@@ -151,6 +151,17 @@ fn environment_gap(case: &Case, env: &ModelEnv) -> Option<String> {
             errno::name(env.cgroup2_errno)
         ));
     }
+    if case.steps.contains(&crate::case::Step::CgroupV1) && env.cgroup1_errno != 0 {
+        return Some(if env.cgroup1_errno < 0 {
+            "the payload did not try a cgroup v1 mount (cgroup2 was not set up)".into()
+        } else {
+            format!(
+                "a named cgroup v1 hierarchy cannot be mounted here ({}): run as root, on a \
+                 kernel with cgroup v1",
+                errno::name(env.cgroup1_errno)
+            )
+        });
+    }
     let deepest = env.payload_level + case.nested_levels() + u32::from(case.unshares_pid_ns());
     if deepest > MAX_PID_NS_LEVEL {
         return Some(format!(

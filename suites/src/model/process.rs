@@ -331,6 +331,10 @@ fn cgroup_can_fork(k: &KernelArgs) -> Stage {
             fail(EOPNOTSUPP, "CLONE_THREAD into a cgroup of another domain")
         }
         CgroupSpec::Created | CgroupSpec::CreatedPath => Ok(()),
+        // cgroup_get_from_file(): a directory of a v1 hierarchy passes
+        // css_tryget_online_from_dir() (it takes both file system types) and is refused as not
+        // on the default hierarchy (6.1 and 7.3 kernel/cgroup/cgroup.c).
+        CgroupSpec::V1Root => fail(EBADF, "cgroup is a cgroup v1 directory, not on cgroup2"),
         CgroupSpec::Fd(_)
         | CgroupSpec::NonCgroupDir
         | CgroupSpec::CreatedProcsFile
