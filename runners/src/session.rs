@@ -140,6 +140,14 @@ pub fn judge_run(cases: &[Case], raw: RawRun) -> Run {
         findings.push(g.finding());
     }
     let console = excerpt(raw.console.as_deref().unwrap_or(&raw.output), 4000);
+    // With the records on a channel of their own the console holds only the kernel's
+    // messages: a kernel fault there belongs in the log of every case that broke (a child
+    // oopsing as it exits leaves its caller waiting until the case times out).
+    let kernel_fault = raw
+        .console
+        .is_some()
+        .then_some(&console)
+        .filter(|c| cloneabi_suites::fuzz::classify::kernel_fault(c).is_some());
     let results = cases
         .iter()
         .enumerate()
@@ -209,7 +217,15 @@ pub fn judge_run(cases: &[Case], raw: RawRun) -> Run {
                 expected_outcome: j.expected_outcome,
                 observed_outcome: j.observed_outcome,
                 observation: serde_json::to_value(obs).ok(),
-                log: broke.then(|| logs.join("\n")).filter(|l| !l.is_empty()),
+                log: broke
+                    .then(|| {
+                        let mut log = logs.join("\n");
+                        if let Some(fault) = kernel_fault {
+                            log = format!("{log}\nthe console during the batch:\n{fault}");
+                        }
+                        log.trim_start().to_string()
+                    })
+                    .filter(|l| !l.is_empty()),
                 ..base
             }
         })
@@ -456,5 +472,78 @@ mod native_abi_tests {
             .to_string();
         assert!(e.contains("--arch arm runs on the aarch64 kernel"), "{e}");
         assert!(e.contains("x86_64, i386"), "{e}");
+    }
+}
+
+#[cfg(test)]
+mod console_tests {
+    use super::*;
+    use crate::protocol::records::encode_record;
+
+    /// A guest's batch of one case that timed out, its records on the channel.
+    fn timed_out(console: Option<&str>) -> RawRun {
+        let env = EnvReport {
+            protocol_version: crate::protocol::PROTOCOL_VERSION,
+            payload_arch: "s390x".into(),
+            uname_release: "6.1.0-50-s390x".into(),
+            uname_version: "#1 SMP Debian 6.1.176-1".into(),
+            page_size: 4096,
+            pid_max: 32768,
+            cap_effective: !0,
+            nspid: vec![1],
+            namespaces: 0xff,
+            clone3_probe_ret: -22,
+            clone3_probe_errno: 22,
+            ..EnvReport::default()
+        };
+        let obs = Observation {
+            case_index: 0,
+            timed_out: true,
+            ..Observation::default()
+        };
+        let output = [
+            encode_record(0, &RecordBody::Env(env)),
+            encode_record(1, &RecordBody::Observation(Box::new(obs))),
+            encode_record(2, &RecordBody::End { cases_run: 1 }),
+        ]
+        .concat();
+        RawRun {
+            arch: Arch::S390x,
+            runner: RunnerKind::QemuSystem,
+            output: output.into_bytes(),
+            console: console.map(|c| c.as_bytes().to_vec()),
+            wall_time: Duration::ZERO,
+            payload: Payload {
+                arch: Arch::S390x,
+                path: Default::default(),
+                build_id: String::new(),
+            },
+            payload_level: 0,
+            kernel_package: None,
+            kernel_channel: None,
+            qemu: None,
+            failure: None,
+        }
+    }
+
+    #[test]
+    fn a_kernel_fault_on_the_console_joins_the_log_of_a_case_that_broke() {
+        let case = cloneabi_suites::catalog::all_cases().remove(0);
+        let cases = std::slice::from_ref(&case);
+        let oops = "[    5.4296] Unable to handle kernel pointer dereference in virtual kernel address space\n\
+                    [    5.4311] Oops: 0004 ilc:3 [#1] SMP\n";
+        let run = judge_run(cases, timed_out(Some(oops)));
+        let result = &run.results[0];
+        assert_eq!(result.verdict, Verdict::Error, "{result:?}");
+        let log = result.log.as_deref().unwrap_or_default();
+        assert!(log.contains("Oops: 0004"), "{log}");
+        // A console without a fault adds nothing, and without a channel the console is the
+        // records' own stream, already the log of a lost case.
+        for console in [Some("[    1.0] virtio_console virtio1: ok\n"), None] {
+            let run = judge_run(cases, timed_out(console));
+            let log = run.results[0].log.clone().unwrap_or_default();
+            assert!(!log.contains("the console during the batch"), "{log}");
+            assert_eq!(run.results[0].verdict, Verdict::Error);
+        }
     }
 }

@@ -667,6 +667,11 @@ static int run_case(void)
 	size_t body UNUSED;
 	long r;
 	int e;
+	sigset_t all;
+	/* As the payload's case process: every signal blocked, so that a child's exit signal
+	 * other than SIGCHLD cannot end the caller before it reports. */
+	sigfillset(&all);
+	sigprocmask(SIG_BLOCK, &all, NULL);
 {setup}{fixups}{place}	fflush(NULL);
 	r = arch_clone(NR_CALL, {call_args}, NULL);
 	e = r < 0 && r >= -4095 ? (int)-r : 0;
