@@ -296,6 +296,28 @@ fn reopened_cgroups_are_a_step_after_the_mkdir() {
     );
 }
 
+/// The child's no_new_privs is read (a prctl per case) only where the flags or the caller's
+/// setup can make it other than 0.
+fn no_new_privs_is_read_only_where_it_can_be_set() {
+    use cloneabi_suites::case::{Case, Step};
+    use cloneabi_suites::flags::*;
+    use cloneabi_suites::lower::observations;
+    let with = |flags: u64, steps: Vec<Step>| {
+        let mut c: Case = case_by_id("sizes.ver2").expect("a plain case");
+        c.steps = steps;
+        if let Call::Clone3(call) = &mut c.call {
+            call.flags = flags;
+        }
+        observations(&c).no_new_privs
+    };
+    assert!(!with(0, vec![]));
+    assert!(!with(CLONE_PIDFD | CLONE_VM, vec![]));
+    assert!(with(CLONE_NNP, vec![]));
+    assert!(with(CLONE_AUTOREAP, vec![]));
+    assert!(with(0, vec![Step::NoNewPrivs]));
+    assert!(!with(0, vec![Step::KeepCaps { caps: 0 }]));
+}
+
 /// A per-ABI test: its name and body.
 type AbiTest = (&'static str, fn(Arch));
 
@@ -320,6 +342,10 @@ fn main() {
         trial(
             "lower::reopened_cgroups_are_a_step_after_the_mkdir".into(),
             reopened_cgroups_are_a_step_after_the_mkdir,
+        ),
+        trial(
+            "lower::no_new_privs_is_read_only_where_it_can_be_set".into(),
+            no_new_privs_is_read_only_where_it_can_be_set,
         ),
     ];
     for arch in Arch::ALL {
