@@ -179,6 +179,27 @@ mod tests {
         assert_eq!(median(vec![4.0, 1.0, 2.0, 3.0]), 2.5);
         assert_eq!(median(vec![]), 0.0);
     }
+
+    #[test]
+    fn the_boot_table_puts_each_boot_over_the_tuned_empty_boot() {
+        let row = super::BootRow {
+            arch: cloneabi_arch::Arch::ALL[0],
+            kernel: "6.1.0-57-amd64".into(),
+            empty_tuned: 4.0,
+            empty_plain: 9.0,
+            suite_console: 8.0,
+            suite_channel: 6.0,
+            bare_channel: 5.0,
+        };
+        let table = super::boot_table(&[row]);
+        let line = table.lines().nth(2).expect("a row after the header");
+        assert!(
+            line.ends_with("| 9.00 | 4.00 | 8.00 | 6.00 | 5.00 | 2.00 | 1.50 | 1.25 |"),
+            "{line}"
+        );
+        let header = table.lines().next().unwrap();
+        assert_eq!(header.matches('|').count(), line.matches('|').count());
+    }
 }
 
 /// One arch's boot timings, in seconds of QEMU wall time.
@@ -195,6 +216,10 @@ pub struct BootRow {
     /// The same with the records once on the record channel (its modules loaded first
     /// where the kernel needs them).
     pub suite_channel: f64,
+    /// The same cases as the bench's bare loop, records on the channel: each call made in
+    /// its place and its child reaped, nothing observed. What the cases cost the kernel
+    /// and the emulator alone, so no suite boot can be cheaper.
+    pub bare_channel: f64,
 }
 
 /// How a benchmark boot writes its records.
@@ -204,12 +229,22 @@ enum Records {
     Channel,
 }
 
+/// What a benchmark boot's payload does with its cases.
+#[derive(Clone, Copy)]
+enum Work {
+    /// Runs and observes them.
+    Observe,
+    /// Makes each call and only reaps its child (`BatchOptions::bare`).
+    Bare,
+}
+
 /// Boots `kernel` with the payload and `cases`, returning QEMU's wall time.
 fn boot_once(
     guest: &crate::matrix::Guest,
     cases: &[Case],
     tuning: crate::qemu::cmdline::Tuning,
     records: Records,
+    work: Work,
 ) -> Result<f64, StartError> {
     use crate::system_session::{guest_options, GuestInitrd};
     let arch = guest.arch;
@@ -217,6 +252,7 @@ fn boot_once(
     // No cases: an empty boot of the payload, which powers off at once.
     let options = crate::protocol::batch::BatchOptions {
         record_channel: on_channel,
+        bare: matches!(work, Work::Bare),
         ..guest_options(!cases.is_empty())
     };
     let modules = guest.kernel.channel_modules().unwrap_or_default();
@@ -241,8 +277,8 @@ fn boot_once(
 }
 
 /// Per arch: the suite's boot, with its records on the console and on the record channel,
-/// next to an empty boot of the same kernel with the same (tuned) flags and with the plain
-/// flags; each the median of `rounds` boots, one at a time.
+/// and the same cases as bare calls, next to an empty boot of the same kernel with the same
+/// (tuned) flags and with the plain flags; each the median of `rounds` boots, one at a time.
 pub fn boot_bench(
     cases: &[Case],
     guests: &[crate::matrix::Guest],
@@ -252,19 +288,21 @@ pub fn boot_bench(
     guests
         .iter()
         .map(|g| {
-            let time = |cases: &[Case], t: Tuning, r: Records| -> Result<f64, StartError> {
-                let walls = (0..rounds.max(1))
-                    .map(|_| boot_once(g, cases, t, r))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(median(walls))
-            };
+            let time =
+                |cases: &[Case], t: Tuning, r: Records, w: Work| -> Result<f64, StartError> {
+                    let walls = (0..rounds.max(1))
+                        .map(|_| boot_once(g, cases, t, r, w))
+                        .collect::<Result<Vec<_>, _>>()?;
+                    Ok(median(walls))
+                };
             Ok(BootRow {
                 arch: g.arch,
                 kernel: g.kernel.meta.kernel_release.clone(),
-                empty_tuned: time(&[], Tuning::Tuned, Records::Console)?,
-                empty_plain: time(&[], Tuning::Plain, Records::Console)?,
-                suite_console: time(cases, Tuning::Tuned, Records::Console)?,
-                suite_channel: time(cases, Tuning::Tuned, Records::Channel)?,
+                empty_tuned: time(&[], Tuning::Tuned, Records::Console, Work::Observe)?,
+                empty_plain: time(&[], Tuning::Plain, Records::Console, Work::Observe)?,
+                suite_console: time(cases, Tuning::Tuned, Records::Console, Work::Observe)?,
+                suite_channel: time(cases, Tuning::Tuned, Records::Channel, Work::Observe)?,
+                bare_channel: time(cases, Tuning::Tuned, Records::Channel, Work::Bare)?,
             })
         })
         .collect()
@@ -273,20 +311,22 @@ pub fn boot_bench(
 /// A Markdown table of boot rows.
 pub fn boot_table(rows: &[BootRow]) -> String {
     let mut out = String::from(
-        "| arch | kernel | empty boot, plain (s) | empty boot, tuned (s) | suite boot, records on the console (s) | suite boot, records on the channel (s) | console / tuned empty | channel / tuned empty |\n|---|---|---:|---:|---:|---:|---:|---:|\n",
+        "| arch | kernel | empty boot, plain (s) | empty boot, tuned (s) | suite boot, records on the console (s) | suite boot, records on the channel (s) | bare calls, records on the channel (s) | console / tuned empty | channel / tuned empty | bare / tuned empty |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
         let e = r.empty_tuned.max(0.001);
         out += &format!(
-            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
             r.arch,
             r.kernel,
             r.empty_plain,
             r.empty_tuned,
             r.suite_console,
             r.suite_channel,
+            r.bare_channel,
             r.suite_console / e,
-            r.suite_channel / e
+            r.suite_channel / e,
+            r.bare_channel / e
         );
     }
     out
@@ -320,7 +360,7 @@ pub fn session_bench(
         .map(|g| {
             let boots = |cases: &[Case]| -> Result<f64, StartError> {
                 let walls = (0..rounds.max(1))
-                    .map(|_| boot_once(g, cases, Tuning::Tuned, Records::Channel))
+                    .map(|_| boot_once(g, cases, Tuning::Tuned, Records::Channel, Work::Observe))
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(median(walls))
             };
