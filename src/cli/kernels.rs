@@ -8,8 +8,8 @@ use cloneabi_runners::kernels::{self, Cache, Release};
 
 #[derive(Subcommand, Debug)]
 pub enum KernelsCmd {
-    /// Download Debian kernel images into the cache (default: every kernel the main job
-    /// boots).
+    /// Download Debian kernel images into the cache (with no --release or --arch: every
+    /// kernel the main job boots, building those it builds).
     Fetch {
         /// A Debian release; repeatable.
         #[arg(long, value_parser = values::release())]
@@ -45,6 +45,30 @@ pub const EXIT_BUILD_FAILED: i32 = 125;
 pub fn run(cmd: KernelsCmd) -> CmdResult {
     let cache = Cache::from_env().map_err(|e| e.to_string())?;
     match cmd {
+        KernelsCmd::Fetch { release, arch } if release.is_empty() && arch.is_empty() => {
+            // Nothing named: what the main job boots, built kernels included, provisioned
+            // the way `cloneabi run` provisions them.
+            let log = |m: &str| eprintln!("cloneabi: {m}");
+            let (guests, missing) = cloneabi_runners::matrix::default_guests(&cache, true, &log);
+            for g in &guests {
+                println!(
+                    "{} {}: {} ({}) {}",
+                    g.kernel.release.map_or("built", |r| r.name()),
+                    g.arch,
+                    g.kernel.meta.kernel_release,
+                    g.kernel.meta.package_version,
+                    g.kernel.path.display()
+                );
+            }
+            for m in &missing {
+                eprintln!("cloneabi: {m}");
+            }
+            Ok(if missing.is_empty() {
+                EXIT_OK
+            } else {
+                EXIT_USAGE
+            })
+        }
         KernelsCmd::Fetch { release, arch } => {
             let releases = release;
             let arches: Vec<Arch> = arch.into_iter().map(Arch::kernel_abi).collect();
