@@ -444,6 +444,21 @@ fn set_tid_in_a_new_pid_namespace() {
             "EPERM",
             "{k:?}"
         );
+        // A new user namespace alone: the child stays in the caller's pid namespace, which
+        // the new user namespace does not own.
+        let newuser_only = |p: &[i32]| {
+            call(|c| {
+                c.flags = CLONE_NEWUSER;
+                c.set_tid = pids(p);
+            })
+        };
+        let newuser = call(|c| c.flags = CLONE_NEWUSER);
+        assert_eq!(on(k, no_caps.clone(), newuser), "ok", "{k:?}");
+        assert_eq!(
+            on(k, no_caps.clone(), newuser_only(&[500])),
+            "EPERM",
+            "{k:?}"
+        );
         assert_eq!(on(k, no_caps, newpid(&[1], 0)), "EPERM", "{k:?}");
     }
     // 6.1 tests each level in turn (range, init, capability, in use); 7.3 tests range and
@@ -982,4 +997,24 @@ fn a_cgroup_v1_directory() {
             other => panic!("expected a skip, got {other:?}"),
         }
     }
+}
+
+/// copy_creds(): without CONFIG_USER_NS, create_user_ns() is a stub that refuses; a call
+/// without CLONE_NEWUSER never reaches it.
+#[test]
+fn a_kernel_without_user_namespaces() {
+    let env = ModelEnv {
+        namespaces: 0xff & !(1 << ns_bit("user")),
+        ..env_on(Arch::X86_64, V6_1)
+    };
+    let outcome = |flags: u64| {
+        predict(
+            &case_with(vec![], Call::Clone3(call(|c| c.flags = flags))),
+            &env,
+        )
+        .outcome()
+    };
+    assert_eq!(outcome(0), "ok");
+    assert_eq!(outcome(CLONE_NEWNS), "ok");
+    assert_eq!(outcome(CLONE_NEWUSER), "EINVAL");
 }
