@@ -496,6 +496,10 @@ fn the_2026_flags_on_success() {
     assert!(has(&c, &Check::ExitSignal(0)));
     assert!(has(&c, &Check::NoNewPrivs(0)));
     assert!(!has(&c, &Check::ChildExited(0)));
+    assert!(
+        !has(&c, &Check::SurvivesOtherPidfdClose),
+        "nothing closes a pidfd"
+    );
     let c = on73(CLONE_AUTOREAP, follow);
     assert!(has(&c, &Check::WaitEchild));
     assert!(!c.iter().any(|c| matches!(c, Check::PidfdReportsEnd(_))));
@@ -513,6 +517,9 @@ fn the_2026_flags_on_success() {
     assert!(has(&c, &Check::NoNewPrivs(1)));
     let c = on73(CLONE_AUTOREAP | CLONE_PIDFD, close);
     assert!(has(&c, &Check::PidfdReportsEnd(ChildEndSpec::Exited(0))));
+    // Without CLONE_PIDFD there is no pidfd of the call's to close.
+    let c = on73(CLONE_AUTOREAP, close);
+    assert!(!has(&c, &Check::SurvivesOtherPidfdClose));
     // CLONE_NNP alone.
     let c = on73(CLONE_NNP, Behavior::default());
     assert!(has(&c, &Check::NoNewPrivs(1)));

@@ -627,6 +627,25 @@ fn every_check_refuses_each_observation_that_breaks_it() {
     }
 }
 
+/// `good()` has the child exit, so ChildKilled is not in `table()`: its own observations.
+#[test]
+fn child_killed_asks_for_its_own_signal() {
+    let check = Check::ChildKilled(9);
+    let ended = |end: Option<ChildEnd>| with(|o| o.child_end = end);
+    assert_eq!(check.violation(&ended(Some(ChildEnd::Killed(9)))), None);
+    for (what, end) in [
+        ("killed by 11", Some(ChildEnd::Killed(11))),
+        ("exited 9", Some(ChildEnd::Exited(9))),
+        ("not reaped", Some(ChildEnd::NotReaped)),
+        ("no end", None),
+    ] {
+        assert!(
+            check.violation(&ended(end)).is_some(),
+            "ChildKilled(9) accepted an observation where the child was {what}"
+        );
+    }
+}
+
 #[test]
 fn wait_statuses_are_decoded_as_wait_2_does() {
     let report = |exit_code: i32| {
