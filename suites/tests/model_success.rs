@@ -233,6 +233,21 @@ fn stack_and_tls() {
     assert!(!simple(|c| c.tls = Ptr::TlsArea(0x40))
         .iter()
         .any(|c| matches!(c, Check::ChildTlsArea { .. } | Check::ChildTls(_))));
+    // A 32-bit ABI's TLS register holds the low half of the 64-bit member.
+    let arm = checks_on(
+        Arch::Arm,
+        (6, 1, 0),
+        &case_with(
+            vec![],
+            Call::Clone3(Clone3Call {
+                flags: CLONE_SETTLS,
+                tls: Ptr::Literal(0x1234_5678_9abc),
+                ..Clone3Call::default()
+            }),
+            Behavior::default(),
+        ),
+    );
+    assert!(has(&arm, &Check::ChildTls(0x5678_9abc)), "{arm:?}");
 }
 
 #[test]
