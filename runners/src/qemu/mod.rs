@@ -511,13 +511,18 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
     }
     let _ = reader.join();
     let qemu_stderr = String::from_utf8_lossy(&err_reader.join().unwrap_or_default()).into_owned();
+    let exit = attribute_exit(
+        exit.unwrap_or(Exit::Exited(-1)),
+        &qemu_stderr,
+        crate::interrupt::requested,
+    );
     let panic = scanner.report(&console);
     let mut command = vec![binary_s.clone()];
     command.extend(args);
     Ok(BootOutcome {
         console,
         channel: records,
-        exit: exit.unwrap_or(Exit::Exited(-1)),
+        exit,
         wall_time,
         ready_after,
         panic,
@@ -530,6 +535,28 @@ pub fn boot(spec: &BootSpec, on_console: &mut dyn FnMut(&[u8])) -> Result<BootOu
         qemu_stderr,
         pid,
     })
+}
+
+/// A terminal's Ctrl-C reaches QEMU as well as cloneabi. QEMU then ends by itself, with
+/// status 0 and "terminating on signal" on its stderr, and the loop may see that exit
+/// before cloneabi's own handler has run. Such an exit is the interruption, not a guest
+/// that stopped early. A QEMU ended by a signal that cloneabi never received keeps its own
+/// exit.
+fn attribute_exit(exit: Exit, qemu_stderr: &str, requested: impl Fn() -> Option<i32>) -> Exit {
+    if !matches!(exit, Exit::Exited(_)) || !qemu_stderr.contains("terminating on signal") {
+        return exit;
+    }
+    // The same signal was sent to cloneabi at the same time; give its handler a moment.
+    let start = Instant::now();
+    loop {
+        if let Some(sig) = requested() {
+            return Exit::Interrupted(sig);
+        }
+        if start.elapsed() > Duration::from_millis(500) {
+            return exit;
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
 }
 
 /// Whether `marker` is in `buf` ending after byte `old` (the bytes before were searched).
@@ -588,6 +615,35 @@ impl PanicScanner {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_qemu_that_ended_on_the_same_signal_is_the_interruption() {
+        let said = "qemu-system-x86_64: terminating on signal 2 from pid 7 (cloneabi)\n";
+        // The handler ran late: the exit is still the interruption.
+        let calls = std::cell::Cell::new(0);
+        let late = || {
+            calls.set(calls.get() + 1);
+            (calls.get() > 3).then_some(libc::SIGINT)
+        };
+        assert_eq!(
+            attribute_exit(Exit::Exited(0), said, late),
+            Exit::Interrupted(libc::SIGINT)
+        );
+        // cloneabi received nothing: someone else ended QEMU, and its exit stays.
+        assert_eq!(
+            attribute_exit(Exit::Exited(0), said, || None),
+            Exit::Exited(0)
+        );
+        // A guest that powered off is not an interruption, whatever arrived since.
+        assert_eq!(
+            attribute_exit(Exit::Exited(0), "", || Some(libc::SIGTERM)),
+            Exit::Exited(0)
+        );
+        assert_eq!(
+            attribute_exit(Exit::TimedOut(Phase::Run), said, || Some(libc::SIGINT)),
+            Exit::TimedOut(Phase::Run)
+        );
+    }
 
     #[test]
     fn scanner_prefers_panic_over_oops_and_keeps_context() {
