@@ -42,6 +42,17 @@ pub enum KernelsCmd {
 /// "skip this commit".
 pub const EXIT_BUILD_FAILED: i32 = 125;
 
+/// One line of `kernels fetch`'s report: where the kernel came from, its arch, its release,
+/// its package version and its image.
+fn print_fetched(origin: &str, arch: Arch, k: &kernels::KernelImage) {
+    println!(
+        "{origin} {arch}: {} ({}) {}",
+        k.meta.kernel_release,
+        k.meta.package_version,
+        k.path.display()
+    );
+}
+
 pub fn run(cmd: KernelsCmd) -> CmdResult {
     let cache = Cache::from_env().map_err(|e| e.to_string())?;
     match cmd {
@@ -51,13 +62,10 @@ pub fn run(cmd: KernelsCmd) -> CmdResult {
             let log = |m: &str| eprintln!("cloneabi: {m}");
             let (guests, missing) = cloneabi_runners::matrix::default_guests(&cache, true, &log);
             for g in &guests {
-                println!(
-                    "{} {}: {} ({}) {}",
+                print_fetched(
                     g.kernel.release.map_or("built", |r| r.name()),
                     g.arch,
-                    g.kernel.meta.kernel_release,
-                    g.kernel.meta.package_version,
-                    g.kernel.path.display()
+                    &g.kernel,
                 );
             }
             for m in &missing {
@@ -92,19 +100,11 @@ pub fn run(cmd: KernelsCmd) -> CmdResult {
                 .collect();
             let mut failed = false;
             for (r, a) in &pairs {
-                {
-                    match kernels::fetch(*r, *a, &cache) {
-                        Ok(k) => println!(
-                            "{} {a}: {} ({}) {}",
-                            r.name(),
-                            k.meta.kernel_release,
-                            k.meta.package_version,
-                            k.path.display()
-                        ),
-                        Err(e) => {
-                            eprintln!("cloneabi: {} {a}: {e}", r.name());
-                            failed = true;
-                        }
+                match kernels::fetch(*r, *a, &cache) {
+                    Ok(k) => print_fetched(r.name(), *a, &k),
+                    Err(e) => {
+                        eprintln!("cloneabi: {} {a}: {e}", r.name());
+                        failed = true;
                     }
                 }
             }
