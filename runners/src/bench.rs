@@ -181,6 +181,27 @@ mod tests {
     }
 
     #[test]
+    fn the_calls_alone_sum_the_observations_durations_and_nothing_else() {
+        use crate::protocol::records::{encode_record, RecordBody};
+        use cloneabi_suites::observation::Observation;
+        let obs = |us| {
+            RecordBody::Observation(Box::new(Observation {
+                duration_us: us,
+                ..Observation::default()
+            }))
+        };
+        let mut stream = String::new();
+        stream += &encode_record(0, &RecordBody::Log("started".into()));
+        stream += &encode_record(1, &obs(250_000));
+        stream += &encode_record(2, &obs(500_000));
+        // A record written twice counts once.
+        stream += &encode_record(2, &obs(500_000));
+        stream += &encode_record(3, &RecordBody::End { cases_run: 2 });
+        assert_eq!(super::summed_durations(stream.as_bytes()), 0.75);
+        assert_eq!(super::summed_durations(b""), 0.0);
+    }
+
+    #[test]
     fn the_boot_table_puts_each_boot_over_the_tuned_empty_boot() {
         let row = super::BootRow {
             arch: cloneabi_arch::Arch::ALL[0],
@@ -190,11 +211,14 @@ mod tests {
             suite_console: 8.0,
             suite_channel: 6.0,
             bare_channel: 5.0,
+            calls_alone: 0.2,
         };
         let table = super::boot_table(&[row]);
         let line = table.lines().nth(2).expect("a row after the header");
         assert!(
-            line.ends_with("| 9.00 | 4.00 | 8.00 | 6.00 | 5.00 | 2.00 | 1.50 | 1.25 |"),
+            line.ends_with(
+                "| 9.00 | 4.00 | 8.00 | 6.00 | 5.00 | 0.20 | 2.00 | 1.50 | 1.25 | 1.05 |"
+            ),
             "{line}"
         );
         let header = table.lines().next().unwrap();
@@ -220,6 +244,10 @@ pub struct BootRow {
     /// its place and its child reaped, nothing observed. What the cases cost the kernel
     /// and the emulator alone, so no suite boot can be cheaper.
     pub bare_channel: f64,
+    /// In that bare boot, the sum of each call's own time: from just before the call to
+    /// just after its child is reaped, as the guest's clock measured it. A payload that made
+    /// these calls and nothing else would add this much to the tuned empty boot.
+    pub calls_alone: f64,
 }
 
 /// How a benchmark boot writes its records.
@@ -238,14 +266,36 @@ enum Work {
     Bare,
 }
 
-/// Boots `kernel` with the payload and `cases`, returning QEMU's wall time.
+/// The sum of the observation records' `duration_us` in a record stream, in seconds.
+fn summed_durations(records: &[u8]) -> f64 {
+    use crate::protocol::records::{RecordBody, RecordParser};
+    let mut parser = RecordParser::new();
+    let mut all = parser.push(records);
+    all.extend(parser.finish());
+    let us: u64 = all
+        .iter()
+        .filter_map(|r| match &r.body {
+            RecordBody::Observation(o) => Some(o.duration_us),
+            _ => None,
+        })
+        .sum();
+    us as f64 / 1e6
+}
+
+/// One benchmark boot: QEMU's wall time, and the observations' summed durations.
+struct Timed {
+    wall: f64,
+    summed: f64,
+}
+
+/// Boots `kernel` with the payload and `cases`.
 fn boot_once(
     guest: &crate::matrix::Guest,
     cases: &[Case],
     tuning: crate::qemu::cmdline::Tuning,
     records: Records,
     work: Work,
-) -> Result<f64, StartError> {
+) -> Result<Timed, StartError> {
     use crate::system_session::{guest_options, GuestInitrd};
     let arch = guest.arch;
     let on_channel = matches!(records, Records::Channel);
@@ -273,7 +323,14 @@ fn boot_once(
             guest.kernel.meta.kernel_release
         )));
     }
-    Ok(out.wall_time.as_secs_f64())
+    Ok(Timed {
+        wall: out.wall_time.as_secs_f64(),
+        summed: if on_channel {
+            summed_durations(&out.channel)
+        } else {
+            0.0
+        },
+    })
 }
 
 /// Per arch: the suite's boot, with its records on the console and on the record channel,
@@ -288,21 +345,31 @@ pub fn boot_bench(
     guests
         .iter()
         .map(|g| {
-            let time =
-                |cases: &[Case], t: Tuning, r: Records, w: Work| -> Result<f64, StartError> {
-                    let walls = (0..rounds.max(1))
-                        .map(|_| boot_once(g, cases, t, r, w))
-                        .collect::<Result<Vec<_>, _>>()?;
-                    Ok(median(walls))
-                };
+            // Medians over rounds of the wall time and of the summed durations.
+            let time = |cases: &[Case],
+                        t: Tuning,
+                        r: Records,
+                        w: Work|
+             -> Result<(f64, f64), StartError> {
+                let boots = (0..rounds.max(1))
+                    .map(|_| boot_once(g, cases, t, r, w))
+                    .collect::<Result<Vec<_>, _>>()?;
+                Ok((
+                    median(boots.iter().map(|b| b.wall).collect()),
+                    median(boots.iter().map(|b| b.summed).collect()),
+                ))
+            };
+            let (bare_channel, calls_alone) =
+                time(cases, Tuning::Tuned, Records::Channel, Work::Bare)?;
             Ok(BootRow {
                 arch: g.arch,
                 kernel: g.kernel.meta.kernel_release.clone(),
-                empty_tuned: time(&[], Tuning::Tuned, Records::Console, Work::Observe)?,
-                empty_plain: time(&[], Tuning::Plain, Records::Console, Work::Observe)?,
-                suite_console: time(cases, Tuning::Tuned, Records::Console, Work::Observe)?,
-                suite_channel: time(cases, Tuning::Tuned, Records::Channel, Work::Observe)?,
-                bare_channel: time(cases, Tuning::Tuned, Records::Channel, Work::Bare)?,
+                empty_tuned: time(&[], Tuning::Tuned, Records::Console, Work::Observe)?.0,
+                empty_plain: time(&[], Tuning::Plain, Records::Console, Work::Observe)?.0,
+                suite_console: time(cases, Tuning::Tuned, Records::Console, Work::Observe)?.0,
+                suite_channel: time(cases, Tuning::Tuned, Records::Channel, Work::Observe)?.0,
+                bare_channel,
+                calls_alone,
             })
         })
         .collect()
@@ -311,12 +378,12 @@ pub fn boot_bench(
 /// A Markdown table of boot rows.
 pub fn boot_table(rows: &[BootRow]) -> String {
     let mut out = String::from(
-        "| arch | kernel | empty boot, plain (s) | empty boot, tuned (s) | suite boot, records on the console (s) | suite boot, records on the channel (s) | bare calls, records on the channel (s) | console / tuned empty | channel / tuned empty | bare / tuned empty |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|\n",
+        "| arch | kernel | empty boot, plain (s) | empty boot, tuned (s) | suite boot, records on the console (s) | suite boot, records on the channel (s) | bare calls, records on the channel (s) | the calls alone, summed (s) | console / tuned empty | channel / tuned empty | bare / tuned empty | (tuned empty + calls alone) / tuned empty |\n|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n",
     );
     for r in rows {
         let e = r.empty_tuned.max(0.001);
         out += &format!(
-            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
+            "| {} | {} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} | {:.2} |\n",
             r.arch,
             r.kernel,
             r.empty_plain,
@@ -324,9 +391,11 @@ pub fn boot_table(rows: &[BootRow]) -> String {
             r.suite_console,
             r.suite_channel,
             r.bare_channel,
+            r.calls_alone,
             r.suite_console / e,
             r.suite_channel / e,
-            r.bare_channel / e
+            r.bare_channel / e,
+            (r.empty_tuned + r.calls_alone) / e
         );
     }
     out
@@ -360,7 +429,10 @@ pub fn session_bench(
         .map(|g| {
             let boots = |cases: &[Case]| -> Result<f64, StartError> {
                 let walls = (0..rounds.max(1))
-                    .map(|_| boot_once(g, cases, Tuning::Tuned, Records::Channel, Work::Observe))
+                    .map(|_| {
+                        boot_once(g, cases, Tuning::Tuned, Records::Channel, Work::Observe)
+                            .map(|b| b.wall)
+                    })
                     .collect::<Result<Vec<_>, _>>()?;
                 Ok(median(walls))
             };
