@@ -446,19 +446,13 @@ fn set_tid_in_a_new_pid_namespace() {
         );
         // A new user namespace alone: the child stays in the caller's pid namespace, which
         // the new user namespace does not own.
-        let newuser_only = |p: &[i32]| {
-            call(|c| {
-                c.flags = CLONE_NEWUSER;
-                c.set_tid = pids(p);
-            })
-        };
         let newuser = call(|c| c.flags = CLONE_NEWUSER);
+        let newuser_set_tid = call(|c| {
+            c.flags = CLONE_NEWUSER;
+            c.set_tid = pids(&[500]);
+        });
         assert_eq!(on(k, no_caps.clone(), newuser), "ok", "{k:?}");
-        assert_eq!(
-            on(k, no_caps.clone(), newuser_only(&[500])),
-            "EPERM",
-            "{k:?}"
-        );
+        assert_eq!(on(k, no_caps.clone(), newuser_set_tid), "EPERM", "{k:?}");
         assert_eq!(on(k, no_caps, newpid(&[1], 0)), "EPERM", "{k:?}");
     }
     // 6.1 tests each level in turn (range, init, capability, in use); 7.3 tests range and

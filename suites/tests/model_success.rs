@@ -47,8 +47,19 @@ fn checks(steps: Vec<Step>, f: impl FnOnce(&mut Clone3Call), behavior: Behavior)
     )
 }
 
+/// A clone3 call with no setup steps and no behaviour, on `arch` under kernel `k`.
+fn simple_on(arch: Arch, k: (u32, u32, u32), f: impl FnOnce(&mut Clone3Call)) -> Vec<Check> {
+    let mut c = Clone3Call::default();
+    f(&mut c);
+    checks_on(
+        arch,
+        k,
+        &case_with(vec![], Call::Clone3(c), Behavior::default()),
+    )
+}
+
 fn simple(f: impl FnOnce(&mut Clone3Call)) -> Vec<Check> {
-    checks(vec![], f, Behavior::default())
+    simple_on(Arch::X86_64, (6, 1, 0), f)
 }
 
 fn has(all: &[Check], c: &Check) -> bool {
@@ -176,22 +187,13 @@ fn stack_and_tls() {
     });
     assert!(has(&c, &Check::ChildSp { offset: 0x2100 }));
     // Before 5.3.11/5.4 the kernel took `stack` itself as the SP.
-    let old = checks_on(
-        Arch::X86_64,
-        (5, 3, 10),
-        &case_with(
-            vec![],
-            Call::Clone3(Clone3Call {
-                stack: StackSpec::Region {
-                    len: 65536,
-                    offset: 0x100,
-                },
-                stack_size: 0x2000,
-                ..Clone3Call::default()
-            }),
-            Behavior::default(),
-        ),
-    );
+    let old = simple_on(Arch::X86_64, (5, 3, 10), |c| {
+        c.stack = StackSpec::Region {
+            len: 65536,
+            offset: 0x100,
+        };
+        c.stack_size = 0x2000;
+    });
     assert!(has(&old, &Check::ChildSp { offset: 0x100 }));
     // Legacy clone(): newsp is the SP.
     let legacy = checks_on(
@@ -234,19 +236,10 @@ fn stack_and_tls() {
         .iter()
         .any(|c| matches!(c, Check::ChildTlsArea { .. } | Check::ChildTls(_))));
     // A 32-bit ABI's TLS register holds the low half of the 64-bit member.
-    let arm = checks_on(
-        Arch::Arm,
-        (6, 1, 0),
-        &case_with(
-            vec![],
-            Call::Clone3(Clone3Call {
-                flags: CLONE_SETTLS,
-                tls: Ptr::Literal(0x1234_5678_9abc),
-                ..Clone3Call::default()
-            }),
-            Behavior::default(),
-        ),
-    );
+    let arm = simple_on(Arch::Arm, (6, 1, 0), |c| {
+        c.flags = CLONE_SETTLS;
+        c.tls = Ptr::Literal(0x1234_5678_9abc);
+    });
     assert!(has(&arm, &Check::ChildTls(0x5678_9abc)), "{arm:?}");
 }
 
@@ -300,24 +293,13 @@ fn pids_and_pid_namespaces() {
 #[test]
 fn namespaces_and_time() {
     let ns = |f: u64, k: (u32, u32, u32)| {
-        checks_on(
-            Arch::X86_64,
-            k,
-            &case_with(
-                vec![],
-                Call::Clone3(Clone3Call {
-                    flags: f,
-                    ..Clone3Call::default()
-                }),
-                Behavior::default(),
-            ),
-        )
-        .into_iter()
-        .find_map(|c| match c {
-            Check::Namespaces { new, .. } => Some(new),
-            _ => None,
-        })
-        .expect("a namespaces check")
+        simple_on(Arch::X86_64, k, |c| c.flags = f)
+            .into_iter()
+            .find_map(|c| match c {
+                Check::Namespaces { new, .. } => Some(new),
+                _ => None,
+            })
+            .expect("a namespaces check")
     };
     let v = (6, 18, 0);
     assert_eq!(ns(CLONE_NEWUSER, v), vec![2]);
@@ -564,21 +546,12 @@ fn the_2026_flags_on_success() {
 fn a_stack_nothing_maps_kills_the_child() {
     // An address above 4 GiB in a process with 32-bit pointers that long mode uses whole
     // (x32): nothing is mapped there.
-    let c = checks_on(
-        Arch::X32,
-        (6, 1, 0),
-        &case_with(
-            vec![],
-            Call::Clone3(Clone3Call {
-                stack: StackSpec::Region {
-                    len: 65536,
-                    offset: 1 << 32,
-                },
-                stack_size: 4096,
-                ..Clone3Call::default()
-            }),
-            Behavior::default(),
-        ),
-    );
+    let c = simple_on(Arch::X32, (6, 1, 0), |c| {
+        c.stack = StackSpec::Region {
+            len: 65536,
+            offset: 1 << 32,
+        };
+        c.stack_size = 4096;
+    });
     assert_eq!(c, vec![Check::ChildKilled(11)]);
 }
