@@ -333,6 +333,24 @@ fn boot_once(
     })
 }
 
+/// `rounds` boots one at a time: the median wall time and the median summed durations.
+fn median_boot(
+    guest: &crate::matrix::Guest,
+    rounds: usize,
+    cases: &[Case],
+    tuning: crate::qemu::cmdline::Tuning,
+    records: Records,
+    work: Work,
+) -> Result<Timed, StartError> {
+    let boots = (0..rounds.max(1))
+        .map(|_| boot_once(guest, cases, tuning, records, work))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Timed {
+        wall: median(boots.iter().map(|b| b.wall).collect()),
+        summed: median(boots.iter().map(|b| b.summed).collect()),
+    })
+}
+
 /// Per arch: the suite's boot, with its records on the console and on the record channel,
 /// and the same cases as bare calls, next to an empty boot of the same kernel with the same
 /// (tuned) flags and with the plain flags; each the median of `rounds` boots, one at a time.
@@ -345,31 +363,19 @@ pub fn boot_bench(
     guests
         .iter()
         .map(|g| {
-            // Medians over rounds of the wall time and of the summed durations.
-            let time = |cases: &[Case],
-                        t: Tuning,
-                        r: Records,
-                        w: Work|
-             -> Result<(f64, f64), StartError> {
-                let boots = (0..rounds.max(1))
-                    .map(|_| boot_once(g, cases, t, r, w))
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok((
-                    median(boots.iter().map(|b| b.wall).collect()),
-                    median(boots.iter().map(|b| b.summed).collect()),
-                ))
+            let time = |cases: &[Case], t: Tuning, r: Records, w: Work| {
+                median_boot(g, rounds, cases, t, r, w)
             };
-            let (bare_channel, calls_alone) =
-                time(cases, Tuning::Tuned, Records::Channel, Work::Bare)?;
+            let bare = time(cases, Tuning::Tuned, Records::Channel, Work::Bare)?;
             Ok(BootRow {
                 arch: g.arch,
                 kernel: g.kernel.meta.kernel_release.clone(),
-                empty_tuned: time(&[], Tuning::Tuned, Records::Console, Work::Observe)?.0,
-                empty_plain: time(&[], Tuning::Plain, Records::Console, Work::Observe)?.0,
-                suite_console: time(cases, Tuning::Tuned, Records::Console, Work::Observe)?.0,
-                suite_channel: time(cases, Tuning::Tuned, Records::Channel, Work::Observe)?.0,
-                bare_channel,
-                calls_alone,
+                empty_tuned: time(&[], Tuning::Tuned, Records::Console, Work::Observe)?.wall,
+                empty_plain: time(&[], Tuning::Plain, Records::Console, Work::Observe)?.wall,
+                suite_console: time(cases, Tuning::Tuned, Records::Console, Work::Observe)?.wall,
+                suite_channel: time(cases, Tuning::Tuned, Records::Channel, Work::Observe)?.wall,
+                bare_channel: bare.wall,
+                calls_alone: bare.summed,
             })
         })
         .collect()
@@ -427,14 +433,16 @@ pub fn session_bench(
     guests
         .iter()
         .map(|g| {
-            let boots = |cases: &[Case]| -> Result<f64, StartError> {
-                let walls = (0..rounds.max(1))
-                    .map(|_| {
-                        boot_once(g, cases, Tuning::Tuned, Records::Channel, Work::Observe)
-                            .map(|b| b.wall)
-                    })
-                    .collect::<Result<Vec<_>, _>>()?;
-                Ok(median(walls))
+            let boots = |cases: &[Case]| {
+                median_boot(
+                    g,
+                    rounds,
+                    cases,
+                    Tuning::Tuned,
+                    Records::Channel,
+                    Work::Observe,
+                )
+                .map(|b| b.wall)
             };
             let in_boot = boots(cases)? - boots(&[])?;
             let kernel = crate::system_session::GuestKernel::cached(&g.kernel);
